@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Serve the portal with its background workers; Ctrl-C stops them all.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin=.venv/bin
+host=${HOST:-127.0.0.1}
+port=${PORT:-8000}
+
+if "$bin/python" - "$host" "$port" <<'PY'
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as runserver does: ignore TIME_WAIT leftovers
+try:
+    s.bind((sys.argv[1], int(sys.argv[2])))
+except OSError:
+    sys.exit(0)
+sys.exit(1)
+PY
+then
+    echo "Port $port on $host is already in use (is the portal already running?). Stop that program or run: make run PORT=8001" >&2
+    exit 1
+fi
+
+"$bin/python" manage.py migrate --noinput -v 0
+"$bin/python" manage.py seed_demo
+
+pids=()
+stop() {
+    trap - INT TERM EXIT
+    echo "Stopping the portal and its workers…"
+    [ ${#pids[@]} -gt 0 ] && kill -TERM "${pids[@]}" 2>/dev/null || true
+    wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+# One worker for light work, one for long transcodes, so neither waits for the other.
+"$bin/python" manage.py run_worker --queue default & pids+=($!)
+"$bin/python" manage.py run_worker --queue video & pids+=($!)
+"$bin/python" manage.py runserver "$host:$port" --noreload & pids+=($!)
+
+echo "Portal: http://$host:$port/  (users admin, editor, reviewer, submitter, viewer; password demo12345). Ctrl-C to stop."
+# Whichever stops first (Ctrl-C, or a process that dies), stop the others with it.
+wait -n || true
