@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "portal.core"
+    label = "core"
+    verbose_name = _("Portal foundation")
+
+    def ready(self) -> None:
+        from media.workers import register_worker_status
+        from portal.core.health import check_workers
+
+        register_worker_status(check_workers)

@@ -1,0 +1,58 @@
+"""Views of the portal's plumbing: health, protected media files."""
+
+from __future__ import annotations
+
+import mimetypes
+import posixpath
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
+from django.utils._os import safe_join
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.core.health import run_checks
+
+IMAGE_MEDIA_PREFIXES = ("images/", "original_images/")
+
+
+@login_not_required
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    healthy, checks = run_checks()
+    return JsonResponse(
+        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        status=200 if healthy else 503,
+    )
+
+
+@require_GET
+def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
+    """Send an uploaded file to a logged-in user (the login middleware has checked that).
+
+    Only image files are sent from here. Documents, recordings and attachments live under other
+    folders of MEDIA_ROOT and are served by their own views, which check the user may see the page
+    they belong to: this view must never become a way around those checks.
+    """
+    path = posixpath.normpath(path).lstrip("/")
+    if not path.startswith(IMAGE_MEDIA_PREFIXES):
+        raise Http404
+    try:
+        full_path = Path(safe_join(settings.MEDIA_ROOT, path))
+    except Exception as exc:  # SuspiciousFileOperation on "../"
+        raise Http404 from exc
+    if not full_path.is_file():
+        raise Http404
+    if settings.SERVE_MEDIA_WITH == "x-accel":
+        response = HttpResponse()
+        response["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + path
+        content_type, _ = mimetypes.guess_type(full_path.name)
+        response["Content-Type"] = content_type or "application/octet-stream"
+        return response
+    file_response = FileResponse(full_path.open("rb"))
+    file_response["Cache-Control"] = "private, max-age=3600"
+    return file_response
