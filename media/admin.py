@@ -1,0 +1,224 @@
+"""The recordings admin: the list (state, progress, duration, size, errors), retry and re-transcode,
+deletion of every stored file, the queue, and the chooser used in the training page editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.views import generic
+from wagtail.admin.views.generic import chooser as chooser_views
+from wagtail.admin.viewsets.chooser import ChooserViewSet
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
+
+from media import processing
+from media.admin_forms import VideoEditForm, VideoUploadForm
+from media.models import Video
+from media.permissions import can_manage
+from media.states import State
+from media.timecode import format_timecode
+from media.workers import worker_status
+
+
+def state_label(video: Video) -> str:
+    label = str(video.get_state_display())
+    if video.state == State.PROCESSING:
+        label += f" {video.progress:.0f}%"
+        if video.eta_seconds:
+            label += " · " + _("%(time)s left") % {"time": format_timecode(video.eta_seconds)}
+    return label
+
+
+class StateColumn(Column):
+    cell_template_name = "media/admin/state_cell.html"
+
+    def get_cell_context_data(self, instance: Video, parent_context: dict[str, Any]) -> dict[str, Any]:
+        context = super().get_cell_context_data(instance, parent_context)
+        context["video"] = instance
+        context["label"] = state_label(instance)
+        return context
+
+
+class VideoIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance: Video) -> list[Any]:
+        buttons = super().get_list_more_buttons(instance)
+        return buttons
+
+    def get_list_buttons(self, instance: Video) -> list[Any]:
+        buttons = list(super().get_list_buttons(instance))
+        if instance.state in (State.FAILED, State.READY):
+            label = _("Retry") if instance.state == State.FAILED else _("Convert again")
+            buttons.insert(
+                0,
+                Button(
+                    label,
+                    url=reverse("media_videos:retry", args=[instance.pk]),
+                    icon_name="rotate",
+                    attrs={"data-retry": "true"},
+                    priority=5,
+                ),
+            )
+        return buttons
+
+
+class VideoCreateView(generic.CreateView):
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "user": self.request.user}
+
+    def save_instance(self) -> Video:
+        return self.form.save()
+
+
+class VideoDeleteView(generic.DeleteView):
+    def delete_action(self) -> None:
+        processing.delete_video(self.object)
+
+
+class VideoViewSet(ModelViewSet):
+    model = Video
+    icon = "media"
+    menu_label = gettext_lazy("Recordings")
+    menu_order = 220
+    add_to_admin_menu = True
+    url_prefix = "media/videos"
+    name = "media_videos"
+    index_view_class = VideoIndexView
+    add_view_class = VideoCreateView
+    delete_view_class = VideoDeleteView
+    copy_view_enabled = False
+    search_fields = ["title", "original_name"]
+    search_backend_name = None
+    list_filter = ["state", "audio_only"]
+    list_per_page = 30
+    list_display = [
+        "title",
+        StateColumn("state", label=gettext_lazy("state")),
+        Column(
+            "duration",
+            label=gettext_lazy("duration"),
+            accessor=lambda v: format_timecode(v.duration) if v.duration else "—",
+        ),
+        Column("size_bytes", label=gettext_lazy("size"), accessor=lambda v: filesizeformat(v.size_bytes)),
+        Column("error", label=gettext_lazy("error")),
+        DateColumn("created_at", label=gettext_lazy("created at")),
+    ]
+
+    def get_form_class(self, for_update: bool = False) -> type:
+        return VideoEditForm if for_update else VideoUploadForm
+
+    def get_urlpatterns(self) -> list[Any]:
+        return [
+            *super().get_urlpatterns(),
+            path("retry/<int:pk>/", retry_view, name="retry"),
+            path("status/", status_view, name="status"),
+            path("queue/", queue_view, name="queue"),
+        ]
+
+
+def _require_manager(request: HttpRequest) -> None:
+    if not can_manage(request.user):
+        raise PermissionDenied
+
+
+@require_POST
+def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Retry a failed conversion, or convert a ready recording again (e.g. after changing the ladder)."""
+    _require_manager(request)
+    video = get_object_or_404(Video, pk=pk)
+    if video.state not in (State.FAILED, State.READY):
+        messages.warning(request, _("“%(title)s” is already waiting or being converted.") % {"title": video.title})
+    else:
+        processing.queue(video)
+        messages.success(request, _("“%(title)s” will be converted again.") % {"title": video.title})
+    return redirect(request.POST.get("next") or reverse("media_videos:index"))
+
+
+def status_view(request: HttpRequest) -> JsonResponse:
+    """State and progress of some videos (?id=1&id=2), polled by the admin pages to update live."""
+    _require_manager(request)
+    ids = [int(value) for value in request.GET.getlist("id") if value.isdigit()][:200]
+    videos = Video.objects.filter(pk__in=ids)
+    return JsonResponse(
+        {
+            "videos": [
+                {
+                    "id": video.pk,
+                    "state": video.state,
+                    "label": state_label(video),
+                    "progress": video.progress,
+                    "eta_seconds": video.eta_seconds,
+                    "error": video.error,
+                }
+                for video in videos
+            ]
+        }
+    )
+
+
+def queue_view(request: HttpRequest) -> TemplateResponse:
+    """What the video workers are doing and what waits for them, in order."""
+    _require_manager(request)
+    active = Video.objects.filter(state__in=[State.PROCESSING, State.QUEUED]).order_by("state", "created_at")
+    failed = Video.objects.filter(state=State.FAILED).order_by("-created_at")[:20]
+    return TemplateResponse(
+        request,
+        "media/admin/queue.html",
+        {
+            "active": active,
+            "failed": failed,
+            "workers": worker_status(),
+            "header_icon": "media",
+            "page_title": _("Conversion queue"),
+        },
+    )
+
+
+class StateColumnsMixin:
+    """The chooser lists each recording's state, so an editor sees which are ready to show."""
+
+    @property
+    def columns(self) -> list[Column]:
+        return [*super().columns, StateColumn("state", label=gettext_lazy("state"))]  # type: ignore[misc]
+
+
+class VideoChooseView(StateColumnsMixin, chooser_views.ChooseView):
+    pass
+
+
+class VideoChooseResultsView(StateColumnsMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class VideoChooserViewSet(ChooserViewSet):
+    model = Video
+    choose_view_class = VideoChooseView
+    choose_results_view_class = VideoChooseResultsView
+    icon = "media"
+    choose_one_text = gettext_lazy("Choose a recording")
+    choose_another_text = gettext_lazy("Choose another recording")
+    edit_item_text = gettext_lazy("Edit this recording")
+    creation_form_class = VideoUploadForm
+    create_action_label = gettext_lazy("Upload")
+    creation_tab_label = gettext_lazy("Upload")
+    per_page = 20
+
+
+video_viewset = VideoViewSet()
+video_chooser_viewset = VideoChooserViewSet("media_video_chooser", url_prefix="media/video-chooser")
+
+
+def state_badge(video: Video) -> str:
+    return format_html('<span class="media-state media-state--{}">{}</span>', video.state, state_label(video))

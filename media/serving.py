@@ -1,0 +1,103 @@
+"""Sending stored media files: HTTP Range for players and resumed downloads, content types and cache
+headers for HLS, and X-Accel-Redirect so nginx sends the bytes in production.
+
+Playlists change when a video is re-transcoded, so they are revalidated; segments, sheets and posters
+live in a folder whose name changes with every transcode, so they can be cached for long.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".ts": "video/mp2t",
+    ".m4s": "video/iso.segment",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".jpg": "image/jpeg",
+}
+RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def content_type_for(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def cache_control_for(name: str) -> str:
+    if name.endswith(".m3u8"):
+        return "private, no-cache"
+    return "private, max-age=31536000, immutable"
+
+
+def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") -> HttpResponseBase:
+    """Answer with the stored file `name` (relative to storage), honouring Range requests."""
+    if settings.SERVE_MEDIA_WITH == "x-accel":
+        accel = HttpResponse()
+        accel["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + name
+        accel["Content-Type"] = content_type_for(name)
+        accel["Cache-Control"] = cache_control_for(name)
+        if download_as:
+            accel["Content-Disposition"] = _attachment(download_as)
+        return accel
+    try:
+        path = Path(default_storage.path(name))
+    except NotImplementedError as exc:  # remote storage: production serves through nginx or the storage
+        raise Http404 from exc
+    if not path.is_file():
+        raise Http404
+    size = path.stat().st_size
+    start, end = 0, size - 1
+    status = 200
+    match = RANGE.match(request.headers.get("Range", "").strip())
+    if match and (match.group(1) or match.group(2)):
+        first, last = match.groups()
+        if first:
+            start = int(first)
+            end = min(int(last), size - 1) if last else size - 1
+        else:  # "bytes=-500": the last 500 bytes
+            start = max(0, size - int(last))
+        if start > end or start >= size:
+            refusal = HttpResponse(status=416)
+            refusal["Content-Range"] = f"bytes */{size}"
+            return refusal
+        status = 206
+    handle = path.open("rb")
+    handle.seek(start)
+    length = end - start + 1
+    response = FileResponse(_limited(handle, length), status=status, content_type=content_type_for(name))
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["Cache-Control"] = cache_control_for(name)
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    if download_as:
+        response["Content-Disposition"] = _attachment(download_as)
+    return response
+
+
+def _limited(handle, length: int, chunk: int = 256 * 1024):
+    try:
+        remaining = length
+        while remaining > 0:
+            data = handle.read(min(chunk, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            yield data
+    finally:
+        handle.close()
+
+
+def _attachment(filename: str) -> str:
+    from urllib.parse import quote
+
+    ascii_name = filename.encode("ascii", "ignore").decode() or "recording"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
