@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "wagtail.search",
     "wagtail.admin",
     "wagtail",
+    # After wagtail.admin: its ready() disconnects Wagtail's workflow e-mails (see practice_events).
+    "portal.notifications",
     "modelcluster",
     "taggit",
     "django_tasks",
@@ -94,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "portal.core.context_processors.portal",
+                "portal.notifications.context_processors.notifications",
             ],
         },
     },
@@ -234,6 +237,8 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_USER_CUSTOM_FIELDS: list[str] = []
 TAGGIT_CASE_INSENSITIVE = True
+# Files attached to a good practice (.docx, .pdf, .odt, pictures): the largest one accepted.
+PRACTICE_ATTACHMENT_MAX_BYTES = envint("PRACTICE_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
 # --- Recordings (media/) ------------------------------------------------------------------------
 FFMPEG_BINARY = env("FFMPEG_BINARY", "ffmpeg")
