@@ -89,3 +89,39 @@ def test_it_refuses_to_run_without_debug_unless_forced(settings):
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo", "--no-recordings", stdout=StringIO())
     assert not User.objects.filter(username="admin").exists()
+
+
+def test_it_adds_published_practices_of_several_units_and_one_in_each_review_state(client):
+    from wagtail.models import TaskState, WorkflowState
+
+    from portal.notifications.models import Notification
+    from portal.practices.models import GoodPracticePage
+    from portal.practices.workflow import SubmissionStatus, submission_states
+
+    call_command("seed_demo", "--force", "--no-recordings", stdout=StringIO())
+    published = GoodPracticePage.objects.live()
+    assert published.values("unit").distinct().count() >= 4
+    assert all(page.field_of_work and page.problem and page.how_to_apply for page in published)
+
+    submitter = User.objects.get(username="submitter")
+    own = list(GoodPracticePage.objects.filter(unit=submitter.unit))
+    states = submission_states(own)
+    by_status = {state.status: state for state in states.values()}
+    assert set(by_status) >= {
+        SubmissionStatus.DRAFT,
+        SubmissionStatus.IN_REVIEW,
+        SubmissionStatus.CHANGES_REQUESTED,
+        SubmissionStatus.REJECTED,
+    }
+    assert by_status[SubmissionStatus.CHANGES_REQUESTED].comment
+    assert by_status[SubmissionStatus.REJECTED].comment
+    assert by_status[SubmissionStatus.CHANGES_REQUESTED].by == User.objects.get(username="reviewer")
+    assert Notification.objects.filter(recipient=submitter).exists()
+
+    counts = (WorkflowState.objects.count(), TaskState.objects.count(), Notification.objects.count())
+    call_command("seed_demo", "--force", "--no-recordings", stdout=StringIO())
+    assert (WorkflowState.objects.count(), TaskState.objects.count(), Notification.objects.count()) == counts
+
+    log_in(client, "submitter")
+    html = client.get("/cach-lam-hay/cua-don-vi/").content.decode()
+    assert all(page.draft_title in html for page in own)
