@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from django.core.paginator import Page as PaginatorPage
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel
@@ -64,11 +66,15 @@ class SectionIndexPage(VietnameseSlugMixin, Page):
             .order_by("-date", "-pk")
         )
 
+    def listing_filters(self, request: HttpRequest) -> ListingFilters:
+        """The filters and sorting this section offers; a section with more of them returns a subclass."""
+        return ListingFilters(request, self.listed_pages())
+
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        listing = ListingFilters(request, self.listed_pages())
+        listing = self.listing_filters(request)
         context["filters"] = listing
-        context["items"] = paginate(request, listing.filtered())
+        context["items"] = listing.page_of_results(request)
         return context
 
 
@@ -76,7 +82,11 @@ class ListingFilters:
     """The filters every section listing offers: topic, unit, year (as ?chu-de=&don-vi=&nam=).
 
     The choices come from what the section actually holds, so a filter never offers an empty result.
+    A section adds filters by extending ``filtered()`` and ``active``, and offers sorting by listing
+    ``sort_choices`` (?sap-xep=, the first choice is the default) and extending ``sorted()``.
     """
+
+    sort_choices: ClassVar[list[tuple[str, str | Promise]]] = []
 
     def __init__(self, request: HttpRequest, pages: QuerySet) -> None:
         self.pages = pages
@@ -84,6 +94,9 @@ class ListingFilters:
         self.unit = request.GET.get("don-vi", "").strip()
         year = request.GET.get("nam", "").strip()
         self.year = int(year) if year.isdigit() else None
+        sort = request.GET.get("sap-xep", "").strip()
+        offered = [value for value, _label in self.sort_choices]
+        self.sort = sort if sort in offered else (offered[0] if offered else "")
 
     def filtered(self) -> QuerySet:
         pages = self.pages
@@ -94,6 +107,13 @@ class ListingFilters:
         if self.year:
             pages = pages.filter(date__year=self.year)
         return pages.distinct()
+
+    def sorted(self, pages: QuerySet) -> QuerySet:
+        """The pages in the chosen order; without sorting choices, the section's own order (newest first)."""
+        return pages
+
+    def page_of_results(self, request: HttpRequest) -> PaginatorPage:
+        return paginate(request, self.sorted(self.filtered()))
 
     @property
     def active(self) -> bool:
