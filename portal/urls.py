@@ -47,9 +47,12 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("tim-kiem/", search_views.search, name="search"),
+    path("thong-bao/", include("portal.notifications.urls")),
     path("chu-de/", home_views.topic_list, name="topic_list"),
     path("chu-de/<str:slug>/", home_views.topic_detail, name="topic_detail"),
     path("media/", include("media.urls")),
     re_path(r"^media/(?P<path>(?:images|original_images)/.+)$", core_views.serve_media, name="serve_media"),
+    path("cach-lam-hay/", include("portal.practices.urls")),
+    path("cach-lam-hay/", include("portal.practices.reading_urls")),
     path("", include(wagtail_urls)),
 ]
