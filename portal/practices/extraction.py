@@ -25,6 +25,7 @@ Decisions a newcomer might question:
 
 from __future__ import annotations
 
+import datetime
 import re
 import unicodedata
 import zipfile
@@ -96,6 +97,26 @@ class Extracted:
     text: str  # plain text, paragraphs separated by blank lines, NFC; "" for pictures and scans
     title: str  # the document's own heading, "" when it has none
     truncated: bool = False  # the text stops at MAX_TEXT_CHARS (or MAX_PDF_PAGES)
+    # When the document says it was written (its creation date, else last change): old reports keep their year.
+    written: datetime.date | None = None
+
+
+# python-docx's blank template carries this creation time: documents made by programs built on it say
+# nothing true about when they were written.
+_TEMPLATE_TIMESTAMPS = {datetime.datetime(2013, 12, 23, 23, 15, tzinfo=datetime.UTC)}
+
+
+def _plausible_date(value: Any) -> datetime.date | None:
+    """A date from document metadata, or None when it is missing or absurd (1601, the future...)."""
+    if isinstance(value, datetime.datetime):
+        if value in _TEMPLATE_TIMESTAMPS:
+            return None
+        value = value.date()
+    if not isinstance(value, datetime.date):
+        return None
+    if not datetime.date(1990, 1, 1) <= value <= datetime.date.today() + datetime.timedelta(days=1):
+        return None
+    return value
 
 
 def max_attachment_bytes() -> int:
@@ -523,8 +544,10 @@ def _extract_docx(stream: IO[bytes], name: str) -> Extracted:
             if not title and (style == "Title" or (style or "").startswith("Heading")) and block.text.strip():
                 title = _title(block.text)
             collector.add(block.text)
-        title = title or _title(document.core_properties.title or "")
-        return Extracted(kind="docx", text=collector.text, title=title, truncated=collector.truncated)
+        properties = document.core_properties
+        title = title or _title(properties.title or "")
+        written = _plausible_date(properties.created) or _plausible_date(properties.modified)
+        return Extracted(kind="docx", text=collector.text, title=title, truncated=collector.truncated, written=written)
 
     return _reading(name, read)
 
@@ -576,7 +599,13 @@ def _extract_odt(stream: IO[bytes], name: str) -> Extracted:
         if not title:
             titles = [node for node in document.meta.childNodes if getattr(node, "qname", None) == (DCNS, "title")]
             title = teletype.extractText(titles[0]) if titles else ""
-        return Extracted(kind="odt", text=collector.text, title=_title(title), truncated=collector.truncated)
+        return Extracted(
+            kind="odt",
+            text=collector.text,
+            title=_title(title),
+            truncated=collector.truncated,
+            written=_odt_date(document),
+        )
 
     return _reading(name, read)
 
@@ -611,6 +640,30 @@ def pdf_paragraphs(page_text: str) -> list[str]:
     if current:
         paragraphs.append(" ".join(current))
     return paragraphs
+
+
+def _pdf_date(reader: Any) -> datetime.date | None:
+    try:
+        metadata = reader.metadata
+        if not metadata:
+            return None
+        return _plausible_date(metadata.creation_date) or _plausible_date(metadata.modification_date)
+    except Exception:  # a malformed date in otherwise readable metadata
+        return None
+
+
+def _odt_date(document: Any) -> datetime.date | None:
+    from odf import teletype
+    from odf.namespaces import DCNS, METANS
+
+    for qname in ((METANS, "creation-date"), (DCNS, "date")):
+        for node in document.meta.childNodes:
+            if getattr(node, "qname", None) == qname:
+                try:
+                    return _plausible_date(datetime.datetime.fromisoformat(teletype.extractText(node).strip()[:19]))
+                except ValueError:
+                    continue
+    return None
 
 
 def _pdf_metadata_title(reader: Any) -> str:
@@ -650,6 +703,8 @@ def _extract_pdf(stream: IO[bytes], name: str) -> Extracted:
                 first_paragraph = first_paragraph or paragraph
                 collector.add(paragraph)
         title = _pdf_metadata_title(reader) or _title(first_paragraph)
-        return Extracted(kind="pdf", text=collector.text, title=title, truncated=collector.truncated)
+        return Extracted(
+            kind="pdf", text=collector.text, title=title, truncated=collector.truncated, written=_pdf_date(reader)
+        )
 
     return _reading(name, read)

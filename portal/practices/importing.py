@@ -30,6 +30,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -250,6 +251,8 @@ def _create_page(
         unit=unit,
         owner=user,
         live=False,
+        # A report from years ago keeps its own date, so the year filter and the order stay right.
+        date=extracted.written or timezone.localdate(),
         summary=preview(" ".join(" ".join(paragraphs).split()), SUMMARY_CHARS),
         body=body_html(paragraphs),
     )

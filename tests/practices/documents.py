@@ -12,17 +12,24 @@ import logging
 import struct
 import zipfile
 import zlib
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 VIETNAMESE = "Viện kiểm sát nhân dân khu vực 1 – Hà Nội đã áp dụng cách làm hay trong kiểm sát điều tra…"  # noqa: RUF001 - the en dash is part of the test
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
-def make_docx(path: Path, heading: str, paragraphs: list[str], *, title_style: str = "Heading 1") -> Path:
-    """A Word document: a heading (style `title_style`; "" for none) then ordinary paragraphs."""
+def make_docx(
+    path: Path, heading: str, paragraphs: list[str], *, title_style: str = "Heading 1", written: date | None = None
+) -> Path:
+    """A Word document: a heading (style `title_style`; "" for none) then ordinary paragraphs; `written` is
+    the creation date Word would record."""
     import docx
 
     document = docx.Document()
+    if written:
+        document.core_properties.created = datetime(written.year, written.month, written.day, 9, 0, tzinfo=UTC)
+        document.core_properties.modified = document.core_properties.created
     if heading:
         document.add_paragraph(heading, style=title_style)
     for paragraph in paragraphs:
@@ -48,7 +55,15 @@ def has_vietnamese_font() -> bool:
     return DEJAVU.is_file()
 
 
-def make_pdf(path: Path, lines: list[str], *, title: str = "", password: str = "", javascript: str = "") -> Path:
+def make_pdf(
+    path: Path,
+    lines: list[str],
+    *,
+    title: str = "",
+    password: str = "",
+    javascript: str = "",
+    written: date | None = None,
+) -> Path:
     """A PDF with each line written as its own paragraph (long ones wrap). With DejaVu Sans, Vietnamese is
     written as is; without it, the text is turned into ASCII (check `has_vietnamese_font()`)."""
     from fpdf import FPDF
@@ -65,6 +80,8 @@ def make_pdf(path: Path, lines: list[str], *, title: str = "", password: str = "
         lines = [anyascii(line) for line in lines]
     if title:
         pdf.set_title(title)
+    if written:
+        pdf.set_creation_date(datetime(written.year, written.month, written.day, 9, 0, tzinfo=UTC))
     pdf.add_page()
     for line in lines:
         pdf.multi_cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
@@ -101,12 +118,15 @@ def make_pdf_protected_against_editing(path: Path, lines: list[str]) -> Path:
     return path
 
 
-def make_odt(path: Path, heading: str, paragraphs: list[str]) -> Path:
+def make_odt(path: Path, heading: str, paragraphs: list[str], *, written: date | None = None) -> Path:
     """An OpenDocument text: a level-1 heading then ordinary paragraphs."""
+    from odf.meta import CreationDate
     from odf.opendocument import OpenDocumentText
     from odf.text import H, P
 
     document = OpenDocumentText()
+    if written:
+        document.meta.addElement(CreationDate(text=f"{written.isoformat()}T09:00:00"))
     if heading:
         document.text.addElement(H(outlinelevel=1, text=heading))
     for paragraph in paragraphs:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import date
 from io import StringIO
 from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 
 from wagtail.models import WorkflowState
 
@@ -313,3 +314,21 @@ def test_only_documents_are_found_hidden_ones_and_office_lock_files_left_out(bac
 
 def test_body_paragraphs_are_escaped_and_keep_their_line_breaks():
     assert body_html(["<b>a</b>\nb", "c & d"]) == "<p>&lt;b&gt;a&lt;/b&gt;<br/>b</p><p>c &amp; d</p>"
+
+
+def test_old_reports_keep_the_date_they_were_written(tmp_path, hanoi):
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    make_docx(folder / "word.docx", "Báo cáo 2019", ["Nội dung."], written=date(2019, 5, 6))
+    make_pdf(folder / "pdf.pdf", ["Báo cáo 2018", "Nội dung."], written=date(2018, 3, 4))
+    make_odt(folder / "odt.odt", "Báo cáo 2017", ["Nội dung."], written=date(2017, 1, 2))
+    make_docx(folder / "undated.docx", "Báo cáo không ngày", ["Nội dung."])
+
+    out, _err, error = run(str(folder), "--unit", "HN", "--json")
+
+    assert error is None
+    dates = {name: GoodPracticePage.objects.get(pk=row["page_id"]).date for name, row in rows_of(out).items()}
+    assert dates["word.docx"] == date(2019, 5, 6)
+    assert dates["pdf.pdf"] == date(2018, 3, 4)
+    assert dates["odt.odt"] == date(2017, 1, 2)
+    assert dates["undated.docx"] == timezone.localdate(), "no date of its own: the day it was imported"
