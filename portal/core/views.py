@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.utils._os import safe_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -56,3 +57,9 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     file_response = FileResponse(full_path.open("rb"))
     file_response["Cache-Control"] = "private, max-age=3600"
     return file_response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """Django's own page for a refused form is in English and speaks of cookies and referers: say in plain
+    Vietnamese what happened and what to do."""
+    return render(request, "403_csrf.html", status=403)

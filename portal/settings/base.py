@@ -237,6 +237,7 @@ WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
 WAGTAILADMIN_COMMENTS_ENABLED = True
 WAGTAIL_USER_CUSTOM_FIELDS: list[str] = []
 TAGGIT_CASE_INSENSITIVE = True
+CSRF_FAILURE_VIEW = "portal.core.views.csrf_failure"
 # Files attached to a good practice (.docx, .pdf, .odt, pictures): the largest one accepted.
 PRACTICE_ATTACHMENT_MAX_BYTES = envint("PRACTICE_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
 
