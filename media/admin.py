@@ -59,8 +59,8 @@ class VideoIndexView(generic.IndexView):
 
     def get_list_buttons(self, instance: Video) -> list[Any]:
         buttons = list(super().get_list_buttons(instance))
-        if instance.state in (State.FAILED, State.READY):
-            label = _("Retry") if instance.state == State.FAILED else _("Convert again")
+        if processing.can_retry(instance):
+            label = _("Convert again") if instance.state == State.READY else _("Retry")
             buttons.insert(
                 0,
                 Button(
@@ -138,10 +138,10 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Retry a failed conversion, or convert a ready recording again (e.g. after changing the ladder)."""
     _require_manager(request)
     video = get_object_or_404(Video, pk=pk)
-    if video.state not in (State.FAILED, State.READY):
-        messages.warning(request, _("“%(title)s” is already waiting or being converted.") % {"title": video.title})
+    if not processing.can_retry(video):
+        messages.warning(request, _("“%(title)s” is already being converted.") % {"title": video.title})
     else:
-        processing.queue(video)
+        processing.retry(video)
         messages.success(request, _("“%(title)s” will be converted again.") % {"title": video.title})
     return redirect(request.POST.get("next") or reverse("media_videos:index"))
 

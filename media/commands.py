@@ -138,23 +138,34 @@ def ladder_args(source: Path, probe: Probe, rungs: list[Rung], out_dir: Path, en
         )
         outputs.append(slow)
     merged = ffmpeg.merge_outputs(*outputs) if len(outputs) > 1 else outputs[0]
-    return [
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-progress",
-        "pipe:1",
-        "-nostats",
-        *merged.get_args(),
-    ]
+    return [*QUIET_WITH_PROGRESS, *merged.get_args()]
+
+
+# Every ffmpeg run reports progress on stdout: media.transcode.run_ffmpeg kills a run that stays silent
+# for TRANSCODE_STALL_SECONDS, and a poster seeking far into a long file or a full-decode storyboard of
+# a four-hour recording can work for minutes without writing a file.
+QUIET_WITH_PROGRESS = ["-nostdin", "-hide_banner", "-loglevel", "error", "-progress", "pipe:1", "-nostats"]
 
 
 def poster_args(source: Path, probe: Probe, poster: Path) -> list[str]:
     """One frame, a tenth into the recording (past the black of the first seconds), as JPEG."""
     at = min(probe.duration * 0.1, 60.0)
     stream = ffmpeg.input(str(source), ss=f"{at:.3f}").video.filter("scale", -2, "min(720,ih)")
-    return ["-nostdin", "-loglevel", "error", *stream.output(str(poster), vframes=1, q=3).get_args()]
+    return [*QUIET_WITH_PROGRESS, *stream.output(str(poster), vframes=1, q=3).get_args()]
+
+
+def waveform_poster_args(source: Path, poster: Path) -> list[str]:
+    """The poster of an audio-only recording: a picture of the sound itself, a waveform."""
+    return [
+        *QUIET_WITH_PROGRESS,
+        "-i",
+        str(source),
+        "-filter_complex",
+        "aformat=channel_layouts=mono,showwavespic=s=1280x720:colors=0xa3141c",
+        "-frames:v",
+        "1",
+        str(poster),
+    ]
 
 
 def storyboard_args(
@@ -171,9 +182,4 @@ def storyboard_args(
         .filter("scale", tile_width, -2)
         .filter("tile", f"{columns}x{rows}")
     )
-    return [
-        "-nostdin",
-        "-loglevel",
-        "error",
-        *stream.output(str(pattern), vsync="vfr", q=4).get_args(),
-    ]
+    return [*QUIET_WITH_PROGRESS, *stream.output(str(pattern), vsync="vfr", q=4).get_args()]

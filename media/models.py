@@ -64,6 +64,12 @@ class Video(models.Model):
     def is_ready(self) -> bool:
         return self.state == State.READY
 
+    @property
+    def has_outputs(self) -> bool:
+        """Whether a complete set of outputs is published. A ready video has one; so has a video being
+        converted again or whose new conversion failed: the previous set keeps playing meanwhile."""
+        return bool(self.output_dir)
+
     def move_to(self, target: str, **fields: object) -> None:
         """Change state in the database, refusing moves the state machine does not allow."""
         check_transition(self.state, target)
@@ -89,7 +95,7 @@ class Video(models.Model):
 
     @property
     def master_url(self) -> str:
-        return self.file_url("master.m3u8") if self.is_ready else ""
+        return self.file_url("master.m3u8") if self.has_outputs else ""
 
 
 class Rendition(models.Model):

@@ -34,7 +34,7 @@ def parse_position(raw: object, duration: float | None) -> float | None:
         return None
     try:
         seconds = float(raw)
-    except ValueError:
+    except (ValueError, OverflowError):  # JSON allows integers of any size: 10**400 is no float
         return None
     if not math.isfinite(seconds) or seconds < 0:
         return None

@@ -8,37 +8,61 @@ process the same video; a job killed mid-way leaves a heartbeat that goes stale,
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media.models import Rendition, Video
+from media.models import Rendition, UploadSession, Video
 from media.probe import MediaRejected, Probe, read_probe, validate
 from media.states import State
-from media.transcode import TranscodeError, TranscodeStalled, delete_folder, publish_folder, transcode
+from media.transcode import (
+    Outputs,
+    TranscodeError,
+    TranscodeKilled,
+    TranscodeStalled,
+    delete_folder,
+    publish_folder,
+    transcode,
+)
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_SAVE_SECONDS = 2.0
 
 
-def local_original(video: Video) -> Path:
-    """A local path to the original for ffmpeg (the storage's own path when it is on this disk)."""
+@contextlib.contextmanager
+def local_original(video: Video) -> Iterator[Path]:
+    """A path on this disk to the original, for ffprobe and ffmpeg.
+
+    On the local filesystem storage, the stored file itself. On remote storage (S3 through
+    django-storages), a copy downloaded into MEDIA_WORK_DIR for the time of the block, then deleted:
+    ffmpeg cannot read a storage name, and a URL would need credentials or a signature.
+    """
+    if isinstance(default_storage, FileSystemStorage):
+        yield Path(default_storage.path(video.original.name))
+        return
+    folder = Path(settings.MEDIA_WORK_DIR) / "originals"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = folder / f"{video.key}-{secrets.token_hex(4)}{PurePosixPath(video.original.name).suffix.lower()}"
     try:
-        return Path(default_storage.path(video.original.name))
-    except NotImplementedError:  # remote storage: ffmpeg reads it over HTTP(S) from the storage URL
-        return Path(video.original.url)
+        with default_storage.open(video.original.name, "rb") as stored, copy.open("wb") as local:
+            shutil.copyfileobj(stored, local, 8 * 1024 * 1024)
+        yield copy
+    finally:
+        copy.unlink(missing_ok=True)
 
 
 def create_video(source: Path, *, title: str, original_name: str = "", user=None, move: bool = False) -> Video:
@@ -49,7 +73,7 @@ def create_video(source: Path, *, title: str, original_name: str = "", user=None
     """
     video = Video(title=title, original_name=original_name or source.name, uploaded_by=user)
     name = original_name or source.name
-    if move and hasattr(default_storage, "path"):
+    if move and isinstance(default_storage, FileSystemStorage):
         target = Path(default_storage.path(Video._meta.get_field("original").generate_filename(video, name)))
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(str(source), str(target))
@@ -65,7 +89,8 @@ def create_video(source: Path, *, title: str, original_name: str = "", user=None
 
 def check_and_queue(video: Video) -> Video:
     try:
-        probe = validate(local_original(video))
+        with local_original(video) as path:
+            probe = validate(path)
     except MediaRejected as rejected:
         video.move_to(State.FAILED, error=str(rejected.message))
         logger.info("video %s rejected: %s", video.pk, rejected)
@@ -130,6 +155,14 @@ class ProgressReporter:
             progress=round(percent, 1), eta_seconds=eta, processing_heartbeat=timezone.now()
         )
 
+    def alive(self) -> None:
+        """A sign of life without a percentage (poster, storyboard): only the heartbeat moves."""
+        now = time.monotonic()
+        if now - self.last_save < PROGRESS_SAVE_SECONDS:
+            return
+        self.last_save = now
+        Video.objects.filter(pk=self.video.pk, state=State.PROCESSING).update(processing_heartbeat=timezone.now())
+
 
 def process(video_id: int) -> str:
     """Transcode a queued video. Returns the state it ends in."""
@@ -137,12 +170,14 @@ def process(video_id: int) -> str:
     if video is None:
         return "skipped"
     work = Path(settings.MEDIA_WORK_DIR) / f"{video.key}-{video.attempts}"
+    prefix = f"videos/{video.key}/hls-{video.attempts}-{secrets.token_hex(4)}"
     try:
-        probe = read_probe(video.probe) if video.probe else validate(local_original(video))
-        if not video.probe:
-            store_probe(video, probe)
-        outputs = transcode(local_original(video), probe, work, on_progress=ProgressReporter(video))
-        prefix = f"videos/{video.key}/hls-{video.attempts}-{secrets.token_hex(4)}"
+        with local_original(video) as source:
+            probe = read_probe(video.probe) if video.probe else validate(source)
+            if not video.probe:
+                store_probe(video, probe)
+            reporter = ProgressReporter(video)
+            outputs = transcode(source, probe, work, on_progress=reporter, on_alive=reporter.alive)
         publish_folder(outputs.folder, prefix)
     except (MediaRejected, TranscodeError) as failure:
         shutil.rmtree(work, ignore_errors=True)
@@ -160,7 +195,42 @@ def process(video_id: int) -> str:
         logger.warning("transcode of video %s stalled: %s", video.pk, stalled)
         video.refresh_from_db()
         return retry_or_fail(video, _("The conversion stopped making progress."))
+    except TranscodeKilled as killed:
+        shutil.rmtree(work, ignore_errors=True)
+        logger.warning("transcode of video %s interrupted: %s", video.pk, killed)
+        video.refresh_from_db()
+        return retry_or_fail(video, _("The conversion was stopped by the server (for example, out of memory)."))
+    except Exception:
+        # Anything else (a full disk, a storage or database error, a bug): never leave the video
+        # "processing" for ever nor its half-made work on the disk.
+        shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            delete_folder(prefix)  # whatever part of it a failed publication left in storage
+        logger.exception("transcode of video %s failed unexpectedly", video.pk)
+        return _recover(video.pk, _("The conversion stopped because of an unexpected error."))
     previous = video.output_dir
+    try:
+        _point_to(video, outputs, prefix)
+    except Exception:
+        with contextlib.suppress(Exception):
+            delete_folder(prefix)
+        logger.exception("publishing video %s failed", video.pk)
+        return _recover(video.pk, _("The conversion stopped because of an unexpected error."))
+    if previous and previous != prefix:
+        delete_folder(previous)
+    return State.READY
+
+
+def _recover(video_id: int, reason: str) -> str:
+    """After an unexpected error: retry (or fail for good), if the video is still ours to handle."""
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None or video.state != State.PROCESSING:
+        return video.state if video is not None else "skipped"
+    return retry_or_fail(video, reason)
+
+
+def _point_to(video: Video, outputs: Outputs, prefix: str) -> None:
+    """Point the video at its newly published outputs, in one transaction."""
     with transaction.atomic():
         video.refresh_from_db()
         video.renditions.all().delete()
@@ -182,9 +252,6 @@ def process(video_id: int) -> str:
             error="",
             processed_at=timezone.now(),
         )
-    if previous and previous != prefix:
-        delete_folder(previous)
-    return State.READY
 
 
 def retry_or_fail(video: Video, reason: str) -> str:
@@ -211,15 +278,42 @@ def requeue_stalled() -> list[int]:
     return requeued
 
 
+def is_stale(video: Video) -> bool:
+    """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS: its worker has died."""
+    if video.state != State.PROCESSING:
+        return False
+    limit = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
+    return video.processing_heartbeat is None or video.processing_heartbeat < limit
+
+
+def can_retry(video: Video) -> bool:
+    """Whether a person may start processing again: failed or ready; queued (its task may have been
+    lost with the queue); processing whose worker has stopped showing signs of life."""
+    return video.state in (State.FAILED, State.READY, State.QUEUED) or is_stale(video)
+
+
 def retry(video: Video) -> None:
-    """Retry by hand (from the admin or a command): a failed or finished video is processed again."""
+    """Retry by hand (from the admin or a command): a failed or finished video is processed again; a
+    queued one is queued anew; a stale one is taken back from its dead worker."""
     queue(video)
 
 
 def delete_video(video: Video) -> None:
-    """Delete a video and every file stored for it: original, outputs, everything under its folder."""
+    """Delete a video and every file stored for it: original, outputs, everything under its folder.
+
+    The row goes first, in a transaction; the files only once it has committed. A video still used by
+    a training (ProtectedError) or a database error thus leaves the recording whole, files included.
+    The upload that brought it is forgotten too: it would otherwise come back as "unfinished".
+    """
     key = video.key
-    if video.original:
-        video.original.delete(save=False)
-    video.delete()
+    original = video.original.name
+    with transaction.atomic():
+        UploadSession.objects.filter(video=video).delete()
+        video.delete()
+        transaction.on_commit(lambda: _delete_files(key, original))
+
+
+def _delete_files(key: object, original: str) -> None:
+    if original:
+        default_storage.delete(original)
     delete_folder(f"videos/{key}")

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import mimetypes
 import re
+import unicodedata
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -41,7 +43,9 @@ def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") 
     """Answer with the stored file `name` (relative to storage), honouring Range requests."""
     if settings.SERVE_MEDIA_WITH == "x-accel":
         accel = HttpResponse()
-        accel["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + name
+        # Percent-encoded: Django would MIME-encode a non-Latin-1 value (=?utf-8?q?...?=), which nginx
+        # takes for a path; nginx decodes %XX in X-Accel-Redirect before looking the file up.
+        accel["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + quote(name, safe="/")
         accel["Content-Type"] = content_type_for(name)
         accel["Cache-Control"] = cache_control_for(name)
         if download_as:
@@ -57,8 +61,10 @@ def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") 
     start, end = 0, size - 1
     status = 200
     match = RANGE.match(request.headers.get("Range", "").strip())
-    if match and (match.group(1) or match.group(2)):
-        first, last = match.groups()
+    first, last = match.groups() if match else ("", "")
+    if first and last and int(last) < int(first):
+        first = last = ""  # not a valid range ("bytes=5-3"): ignored, as RFC 9110 says, so the whole file
+    if first or last:
         if first:
             start = int(first)
             end = min(int(last), size - 1) if last else size - 1
@@ -96,8 +102,14 @@ def _limited(handle, length: int, chunk: int = 256 * 1024):
         handle.close()
 
 
-def _attachment(filename: str) -> str:
-    from urllib.parse import quote
+def ascii_fallback(filename: str) -> str:
+    """The name for clients that ignore filename*: accents folded ("Tập huấn" → "Tap huan"), đ → d,
+    and nothing that would break the quoted header value."""
+    folded = unicodedata.normalize("NFKD", filename.replace("đ", "d").replace("Đ", "D"))
+    ascii_name = "".join(c for c in folded if not unicodedata.combining(c)).encode("ascii", "ignore").decode()
+    ascii_name = "".join(c for c in ascii_name if c.isprintable() and c not in '"\\').strip()
+    return ascii_name or "recording"
 
-    ascii_name = filename.encode("ascii", "ignore").decode() or "recording"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+def _attachment(filename: str) -> str:
+    return f"attachment; filename=\"{ascii_fallback(filename)}\"; filename*=UTF-8''{quote(filename)}"

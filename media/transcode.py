@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from media.commands import EncodingSettings, ladder_args, poster_args, storyboard_args
+from media.commands import EncodingSettings, ladder_args, poster_args, storyboard_args, waveform_poster_args
 from media.ladder import Rung, ladder_for
 from media.probe import Probe
 
@@ -37,6 +37,11 @@ class TranscodeError(Exception):
 
 class TranscodeStalled(Exception):
     """ffmpeg stopped making progress and was killed: worth another attempt."""
+
+
+class TranscodeKilled(Exception):
+    """ffmpeg was ended by a signal (the kernel's out-of-memory killer, an operator, a shutdown): the
+    file is not at fault, so it is worth another attempt."""
 
 
 def encoding_settings() -> EncodingSettings:
@@ -97,6 +102,8 @@ def run_ffmpeg(
             process.wait()
         raise
     drain.join(timeout=5)
+    if process.returncode < 0:
+        raise TranscodeKilled(f"ffmpeg was killed by signal {-process.returncode}")
     if process.returncode != 0:
         tail = b"".join(stderr_chunks).decode("utf-8", "replace")[-2000:]
         raise TranscodeError(tail.strip() or f"ffmpeg exited with {process.returncode}")
@@ -198,8 +205,23 @@ def storyboard_vtt(sheets: list[str], sheet_size: tuple[int, int], duration: flo
     return "\n".join(lines)
 
 
-def transcode(source: Path, probe: Probe, work: Path, on_progress: Callable[[float], None] | None = None) -> Outputs:
-    """Write the HLS ladder, poster and storyboard of `source` into the empty folder `work`."""
+def transcode(
+    source: Path,
+    probe: Probe,
+    work: Path,
+    on_progress: Callable[[float], None] | None = None,
+    on_alive: Callable[[], None] | None = None,
+) -> Outputs:
+    """Write the HLS ladder, poster and storyboard of `source` into the empty folder `work`.
+
+    `on_progress` hears the ladder's media seconds done; `on_alive` is called whenever the poster or
+    storyboard runs report, so a long storyboard still shows signs of life (the job's heartbeat).
+    """
+
+    def alive(_seconds: float) -> None:
+        if on_alive is not None:
+            on_alive()
+
     if work.exists():
         shutil.rmtree(work)
     (work / "audio").mkdir(parents=True)
@@ -210,23 +232,9 @@ def transcode(source: Path, probe: Probe, work: Path, on_progress: Callable[[flo
 
     poster = work / "poster.jpg"
     if probe.has_video:
-        run_ffmpeg(poster_args(source, probe, poster))
+        run_ffmpeg(poster_args(source, probe, poster), on_progress=alive)
     else:
-        # Audio only: the poster is a picture of the sound itself, a waveform.
-        run_ffmpeg(
-            [
-                "-nostdin",
-                "-loglevel",
-                "error",
-                "-i",
-                str(source),
-                "-filter_complex",
-                "aformat=channel_layouts=mono,showwavespic=s=1280x720:colors=0xa3141c",
-                "-frames:v",
-                "1",
-                str(poster),
-            ]
-        )
+        run_ffmpeg(waveform_poster_args(source, poster), on_progress=alive)
 
     storyboard = ""
     if probe.has_video:
@@ -246,7 +254,8 @@ def transcode(source: Path, probe: Probe, work: Path, on_progress: Callable[[flo
                     settings.STORYBOARD_ROWS,
                     work / "storyboard" / "sheet_%03d.jpg",
                     keyframes_only,
-                )
+                ),
+                on_progress=alive,
             )
             sheets = sorted(path.name for path in (work / "storyboard").glob("sheet_*.jpg"))
             if len(sheets) >= expected_sheets:

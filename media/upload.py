@@ -47,6 +47,7 @@ Decisions a newcomer would question:
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import logging
@@ -365,7 +366,20 @@ def append_chunk(session: UploadSession, *, offset: int, data: bytes, checksum_h
                 _("A part of the file arrived damaged; it is sent again."),
                 offset=session.offset,
             )
-        _write_at(session, offset, data)
+        try:
+            _write_at(session, offset, data)
+        except OSError as error:
+            if error.errno not in (errno.ENOSPC, errno.EDQUOT):
+                raise
+            # The disk filled up meanwhile: the offset stays, so the upload continues once there is room.
+            logger.error("upload %s: no space left to write %d bytes at %d", session.key, len(data), offset)
+            raise UploadRefused(
+                507,
+                "no_space",
+                _("The server does not have enough free space for this file (%(size)s). Please tell an administrator.")
+                % {"size": filesizeformat(session.size_bytes)},
+                offset=session.offset,
+            ) from None
         moved = UploadSession.objects.filter(pk=session.pk, offset=offset, error="", video__isnull=True).update(
             offset=offset + len(data), updated_at=timezone.now()
         )

@@ -13,8 +13,10 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
@@ -218,13 +220,18 @@ class UploadPageView(WagtailAdminTemplateMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         limit = upload.max_upload_bytes()
         context["max_size_label"] = filesizeformat(limit)
-        context["unfinished"] = upload.open_sessions(self.request.user).order_by("-updated_at")[:20]
+        # Every byte there but not turned into a recording (a completion cut short) is not "unfinished"
+        # for the editor: choosing the file again completes it.
+        unfinished = upload.open_sessions(self.request.user).filter(offset__lt=F("size_bytes"))
+        context["unfinished"] = unfinished.order_by("-updated_at")[:20]
         context["upload_config"] = {
             "createUrl": reverse("media:upload_create"),
             "sessionUrl": reverse("media:upload_session", kwargs={"key": KEY_PLACEHOLDER}),
             "completeUrl": reverse("media:upload_complete", kwargs={"key": KEY_PLACEHOLDER}),
             "keyPlaceholder": KEY_PLACEHOLDER,
             "chunkSize": upload.chunk_bytes(),
+            # The token itself, for the script: in production the cookie is HttpOnly (unreadable to it).
+            "csrfToken": get_token(self.request),
             "csrfCookieName": settings.CSRF_COOKIE_NAME,
             "storagePrefix": f"media-upload:{self.request.user.pk}:",
         }

@@ -7,7 +7,7 @@ import posixpath
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from media.models import Video
 from media.permissions import can_manage, can_view
@@ -22,7 +22,7 @@ def video_for(request: HttpRequest, key: str) -> Video:
     return video
 
 
-@require_GET
+@require_safe
 def video_file(request: HttpRequest, key: str, path: str) -> HttpResponseBase:
     """A file of a ready video's published outputs: playlists, segments, poster, storyboard."""
     video = video_for(request, key)
@@ -32,7 +32,7 @@ def video_file(request: HttpRequest, key: str, path: str) -> HttpResponseBase:
     return send_stored_file(request, f"{video.output_dir}/{clean}")
 
 
-@require_GET
+@require_safe
 def original_file(request: HttpRequest, key: str) -> HttpResponseBase:
     """The original upload, for editors only (it may be large and unedited)."""
     video = get_object_or_404(Video, key=key)

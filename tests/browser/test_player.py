@@ -288,3 +288,18 @@ def test_a_part_that_is_not_ready_shows_its_state(watch, training):
     expect(message).to_be_visible()
     expect(message).to_contain_text(vi("Processing"))
     expect(page.locator("[data-controls]")).to_be_hidden()
+
+
+@pytest.mark.parametrize("state", [State.QUEUED, State.PROCESSING, State.FAILED])
+def test_a_recording_being_converted_again_or_whose_new_conversion_failed_keeps_playing(watch, training, state):
+    """ "Convert again" must not take a ready recording away from viewers: the previous outputs play."""
+    morning = training.ordered_parts()[0].video
+    Video.objects.filter(pk=morning.pk).update(state=state, progress=40, error="")
+    page = watch(training)
+    expect(page.locator("[data-message]")).to_be_hidden()
+    expect(page.locator("[data-part-meta]").first).to_have_text("0:05")  # its duration, not a state
+    page.locator("[data-big-play]").click()
+    wait_for_time(page, "t > 0.5")
+    # Pause, and let the position saved on pause arrive: no save is left to race the end of the test.
+    with page.expect_response(lambda response: is_save(response.request)):
+        page.locator("[data-play]").click()

@@ -81,11 +81,14 @@ def test_the_queue_page_tells_whether_workers_run(client, tuan_editor, failed_vi
     assert "Tệp nhầm" in html
 
 
-def test_deleting_in_the_admin_removes_the_files(client, tuan_editor, ready_video, media_storage):
+def test_deleting_in_the_admin_removes_the_files(
+    client, tuan_editor, ready_video, media_storage, django_capture_on_commit_callbacks
+):
     folder = media_storage / f"videos/{ready_video.key}"
     assert folder.exists()
     client.force_login(tuan_editor)
-    client.post(f"/admin/media/videos/delete/{ready_video.pk}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/admin/media/videos/delete/{ready_video.pk}/")
     assert not Video.objects.filter(pk=ready_video.pk).exists()
     assert not folder.exists()
 
@@ -100,3 +103,36 @@ def test_the_training_editor_offers_a_recording_chooser(client, tuan_editor, rea
     assert chooser.status_code == 200
     assert "Bài giảng buổi chiều" in chooser.json()["html"]
     assert "Sẵn sàng" in chooser.json()["html"]  # the state shows, so editors pick a ready recording
+
+
+def test_the_admin_retries_a_queued_video_and_one_whose_worker_died_but_not_a_working_one(
+    client, tuan_editor, media_storage, tmp_path, clip_silent, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django.utils.translation import gettext
+
+    copy = tmp_path / "cho.mp4"
+    shutil.copy(clip_silent, copy)
+    video = processing.create_video(copy, title="Bài giảng chờ xử lý", move=True)
+    client.force_login(tuan_editor)
+    assert f"/admin/media/videos/retry/{video.pk}/" in client.get("/admin/media/videos/").content.decode()
+    answer = client.post(f"/admin/media/videos/retry/{video.pk}/", follow=True)
+    assert str(gettext("“%(title)s” will be converted again.") % {"title": video.title}) in answer.content.decode()
+    assert Video.objects.get(pk=video.pk).state == State.QUEUED
+
+    processing.claim(video.pk)  # a worker is on it, alive
+    answer = client.post(f"/admin/media/videos/retry/{video.pk}/", follow=True)
+    assert str(gettext("“%(title)s” is already being converted.") % {"title": video.title}) in answer.content.decode()
+    assert Video.objects.get(pk=video.pk).state == State.PROCESSING
+
+    # The worker died: no sign of life for longer than VIDEO_STALE_AFTER_SECONDS.
+    Video.objects.filter(pk=video.pk).update(
+        processing_heartbeat=timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS + 5)
+    )
+    assert f"/admin/media/videos/retry/{video.pk}/" in client.get("/admin/media/videos/").content.decode()
+    client.post(f"/admin/media/videos/retry/{video.pk}/")
+    video.refresh_from_db()
+    assert video.state == State.QUEUED
+    assert processing.process(video.pk) == State.READY

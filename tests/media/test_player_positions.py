@@ -155,3 +155,13 @@ def test_only_reading_and_saving_are_allowed(client, lan_viewer, video):
 )
 def test_which_positions_are_believed(raw, duration, expected):
     assert parse_position(raw, duration) == expected
+
+
+@pytest.mark.parametrize("payload", ['{"seconds": 1' + "0" * 400 + "}", '{"seconds": -1' + "0" * 400 + "}"])
+def test_a_number_too_large_for_a_float_is_refused_not_a_server_error(client, lan_viewer, video, payload):
+    show_on_a_training(video)
+    client.force_login(lan_viewer)
+    client.post(url_of(video), {"seconds": "100"})
+    refused = client.post(url_of(video), payload, "application/json")
+    assert refused.status_code == 400 and refused.json()["seconds"] == 100
+    assert parse_position(10**400, None) is None

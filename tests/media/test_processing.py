@@ -8,13 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import pytest
 
 from media import processing
+from media.commands import poster_args, storyboard_args, waveform_poster_args
 from media.models import Video
+from media.probe import probe_file
 from media.states import State
-from media.transcode import TranscodeStalled, run_ffmpeg
+from media.transcode import TranscodeKilled, TranscodeStalled, run_ffmpeg, transcode
 
 pytestmark = pytest.mark.django_db
 
@@ -226,11 +229,150 @@ def test_progress_is_reported_from_ffmpeg(media_storage, tmp_path, clip_540p):
     assert seen and max(seen) > 3.0
 
 
-def test_deleting_a_video_removes_every_stored_file(media_storage, tmp_path, clip_silent):
+def test_deleting_a_video_removes_every_stored_file(
+    media_storage, tmp_path, clip_silent, django_capture_on_commit_callbacks
+):
     video = upload(clip_silent, tmp_path)
     processing.process(video.pk)
     folder = stored(media_storage, f"videos/{video.key}")
     assert folder.exists()
-    processing.delete_video(Video.objects.get(pk=video.pk))
+    with django_capture_on_commit_callbacks(execute=True):
+        processing.delete_video(Video.objects.get(pk=video.pk))
     assert not folder.exists()
     assert not Video.objects.filter(pk=video.pk).exists()
+
+
+def realtime(args: list[str]) -> list[str]:
+    """The same command reading its input no faster than it plays (-re): a slow disk, a busy machine."""
+    position = args.index("-i")
+    return [*args[:position], "-re", *args[position:]]
+
+
+def test_a_storyboard_that_takes_longer_than_the_stall_limit_is_not_killed_while_it_works(tmp_path, clip_540p):
+    """A full-decode storyboard of a long recording writes a sheet only every few minutes; it must still
+    report in between. (ffmpeg 5.1 reports only once every output has its first frame, so the sheets
+    here are small: the first one comes after 0.8 s of media.)"""
+    (tmp_path / "sheets").mkdir()
+    args = storyboard_args(clip_540p, 0.2, 160, 2, 2, tmp_path / "sheets" / "sheet_%03d.jpg", keyframes_only=False)
+    seen: list[float] = []
+    run_ffmpeg(realtime(args), on_progress=seen.append, stall_seconds=1.5)  # about 4 s of work
+    assert len(list((tmp_path / "sheets").glob("sheet_*.jpg"))) == 5
+    assert len(seen) >= 4
+
+
+@pytest.mark.parametrize("sample", ["clip_540p", "audio_only"])
+def test_poster_and_storyboard_runs_report_progress(sample, tmp_path, request):
+    source = request.getfixturevalue(sample)
+    probe = probe_file(source)
+    runs = [waveform_poster_args(source, tmp_path / "poster.jpg")]
+    if probe.has_video:
+        runs = [
+            poster_args(source, probe, tmp_path / "poster.jpg"),
+            storyboard_args(source, 1.0, 160, 5, 5, tmp_path / "sheet_%03d.jpg"),
+        ]
+    for args in runs:
+        seen: list[float] = []
+        run_ffmpeg(args, on_progress=seen.append)
+        assert seen, args
+
+
+def test_the_poster_and_storyboard_phases_keep_the_heartbeat_going(media_storage, tmp_path, clip_540p, settings):
+    video = upload(clip_540p, tmp_path)
+    video = processing.claim(video.pk)
+    assert video is not None
+    signs: list[str] = []
+    outputs = transcode(
+        Path(video.original.path),
+        probe_file(Path(video.original.path)),
+        tmp_path / "work",
+        on_progress=lambda seconds: signs.append("ladder"),
+        on_alive=lambda: signs.append("alive"),
+    )
+    assert outputs.storyboard and (tmp_path / "work" / outputs.poster).exists()
+    assert signs.count("alive") >= 2  # at least once from the poster and once from the storyboard
+    assert signs.index("alive") > signs.index("ladder")
+
+    stale = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS + 5)
+    Video.objects.filter(pk=video.pk).update(processing_heartbeat=stale)
+    processing.ProgressReporter(video).alive()
+    assert Video.objects.get(pk=video.pk).processing_heartbeat > stale
+    assert processing.requeue_stalled() == []
+
+
+def work_folders(settings) -> list[Path]:
+    work = Path(settings.MEDIA_WORK_DIR)
+    return [path for path in work.glob("*") if path.name != "uploads"] if work.exists() else []
+
+
+def test_an_unexpected_error_is_retried_then_fails_with_a_reason_and_leaves_no_work_behind(
+    media_storage, tmp_path, clip_silent, settings
+):
+    video = upload(clip_silent, tmp_path)  # probed at upload: processing itself needs no ffprobe...
+    settings.FFPROBE_BINARY = str(tmp_path / "no-such-ffprobe")  # ...until the storyboard is measured
+    assert processing.process(video.pk) == State.QUEUED
+    assert work_folders(settings) == [], "the half-made work is cleaned away"
+    for _ in range(settings.VIDEO_MAX_ATTEMPTS - 1):
+        processing.process(video.pk)
+    video.refresh_from_db()
+    assert video.state == State.FAILED and video.attempts == settings.VIDEO_MAX_ATTEMPTS
+    assert str(gettext("The conversion stopped because of an unexpected error.")) in video.error
+    assert work_folders(settings) == [] and video.output_dir == ""
+    settings.FFPROBE_BINARY = "ffprobe"
+    processing.retry(video)
+    assert processing.process(video.pk) == State.READY
+
+
+@pytest.fixture
+def ffmpeg_killed_by_a_signal(tmp_path) -> str:
+    """An ffmpeg that the kernel kills (as the out-of-memory killer does): it ends by SIGKILL."""
+    script = tmp_path / "ffmpeg-oom"
+    script.write_text("#!/bin/sh\nkill -KILL $$\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_ffmpeg_killed_by_a_signal_is_reported_as_killed(ffmpeg_killed_by_a_signal, settings):
+    settings.FFMPEG_BINARY = ffmpeg_killed_by_a_signal
+    with pytest.raises(TranscodeKilled, match="signal 9"):
+        run_ffmpeg(["-version"])
+
+
+def test_a_transcode_killed_by_a_signal_is_retried_not_failed_for_good(
+    media_storage, tmp_path, clip_silent, settings, ffmpeg_killed_by_a_signal
+):
+    video = upload(clip_silent, tmp_path)
+    settings.FFMPEG_BINARY = ffmpeg_killed_by_a_signal
+    assert processing.process(video.pk) == State.QUEUED
+    video.refresh_from_db()
+    assert video.state == State.QUEUED and video.attempts == 1 and video.error == ""
+    assert work_folders(settings) == []
+    settings.FFMPEG_BINARY = "ffmpeg"  # memory is back
+    assert processing.process(video.pk) == State.READY
+
+
+def test_a_transcode_killed_every_time_fails_with_the_reason_after_the_last_attempt(
+    media_storage, tmp_path, clip_silent, settings, ffmpeg_killed_by_a_signal
+):
+    video = upload(clip_silent, tmp_path)
+    settings.FFMPEG_BINARY = ffmpeg_killed_by_a_signal
+    for _ in range(settings.VIDEO_MAX_ATTEMPTS):
+        processing.process(video.pk)
+    video.refresh_from_db()
+    assert video.state == State.FAILED
+    assert str(gettext("The conversion was stopped by the server (for example, out of memory).")) in video.error
+
+
+def test_a_stale_or_queued_video_may_be_retried_by_hand_but_not_one_that_is_working(
+    media_storage, tmp_path, clip_silent, settings
+):
+    video = upload(clip_silent, tmp_path)
+    assert processing.can_retry(video)  # queued: its task may have been lost with the queue
+    video = processing.claim(video.pk)
+    assert video is not None and not processing.can_retry(video)
+    Video.objects.filter(pk=video.pk).update(
+        processing_heartbeat=timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS + 5)
+    )
+    video.refresh_from_db()
+    assert processing.can_retry(video)
+    processing.retry(video)
+    assert processing.process(video.pk) == State.READY

@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import Permission
+from django.template.defaultfilters import filesizeformat
 from django.test import Client
 from django.utils import timezone
+from django.utils.translation import gettext
 
 import pytest
 
@@ -306,6 +308,47 @@ def test_the_json_endpoints_need_the_csrf_token(uploads, tuan, clip_540p):
     assert response.status_code == 201
 
 
+def page_config(client: Client) -> dict[str, Any]:
+    """The settings the upload page hands to its script (the JSON in #media-upload-config)."""
+    html = client.get("/admin/media/upload/").content.decode()
+    start = html.index('<script id="media-upload-config" type="application/json">')
+    start = html.index(">", start) + 1
+    return json.loads(html[start : html.index("</script>", start)])
+
+
+def test_with_an_httponly_csrf_cookie_the_page_itself_carries_a_token_the_endpoints_accept(
+    settings, uploads, tuan, clip_540p
+):
+    """Production makes the CSRF cookie HttpOnly: the script cannot read it, so the page must hand it
+    a token, and every kind of request the script sends (POST, PATCH, GET, DELETE) must pass with it."""
+    settings.CSRF_COOKIE_HTTPONLY = True
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(tuan)
+    token = page_config(client)["csrfToken"]
+    assert token
+    headers = {"X-CSRFToken": token}
+    data = clip_540p.read_bytes()
+    payload = json.dumps({"filename": clip_540p.name, "size": len(data), "fingerprint": "fp-httponly"})
+    created = client.post(CREATE_URL, payload, content_type="application/json", headers=headers)
+    assert created.status_code == 201, created.content
+    url = created.json()["url"]
+    offset = 0
+    while offset < len(data):
+        chunk = data[offset : offset + CHUNK]
+        answer = client.patch(
+            url,
+            chunk,
+            content_type="application/offset+octet-stream",
+            headers={**headers, "Upload-Offset": str(offset), "Upload-Checksum": crc32(chunk)},
+        )
+        assert answer.status_code == 200, answer.content
+        offset = answer.json()["offset"]
+    done = client.post(created.json()["complete_url"], "{}", content_type="application/json", headers=headers)
+    assert done.status_code == 200 and done.json()["video"]["state"] == State.QUEUED
+    # Without the token, the same requests are refused: the check is really on.
+    assert client.post(CREATE_URL, payload, content_type="application/json").status_code == 403
+
+
 # --- Completion --------------------------------------------------------------------------
 
 
@@ -494,3 +537,31 @@ def test_the_menu_item_is_only_for_those_who_may_upload(uploads, client, hoa_rev
     client.force_login(hoa_reviewer)
     html = client.get("/admin/").content.decode()
     assert '"media-upload"' not in html
+
+
+def test_a_disk_that_fills_up_during_the_upload_answers_507_and_the_upload_continues_later(
+    uploads, browser, clip_540p, monkeypatch
+):
+    import errno
+    import os
+
+    client = Uploader(browser, clip_540p)
+    client.create()
+    client.send_from(0, count=1)
+    real_fsync = os.fsync
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(upload.os, "fsync", disk_full)  # the kernel's answer when the disk is full
+    full = client.chunk(CHUNK)
+    assert full.status_code == 507, full.content
+    assert full.json()["code"] == "no_space" and full.json()["offset"] == CHUNK
+    message = str(
+        gettext("The server does not have enough free space for this file (%(size)s). Please tell an administrator.")
+    )
+    assert full.json()["error"] == message % {"size": filesizeformat(len(client.data))}
+    assert session(client.key).offset == CHUNK and session(client.key).error == ""
+    monkeypatch.setattr(upload.os, "fsync", real_fsync)  # an administrator made room
+    assert client.send_from(CHUNK) == len(client.data)
+    assert client.complete().json()["video"]["state"] == State.QUEUED

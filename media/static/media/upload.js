@@ -28,6 +28,7 @@
   const whole = new Intl.NumberFormat(language, { maximumFractionDigits: 0 });
 
   const MAX_DELAY_SECONDS = 60;
+  const MAX_SERVER_ERRORS = 5;
   const STALL_MS = 90000;
   const SPEED_WINDOW_MS = 20000;
   const items = [];
@@ -87,7 +88,12 @@
     return ((crc ^ 0xffffffff) >>> 0).toString(16).padStart(8, '0');
   }
 
+  /* The token the page was given first: in production the CSRF cookie is HttpOnly, so the script
+   * cannot read it. The cookie (then a form's hidden field) only stands in for pages without it. */
   function csrfToken() {
+    if (config.csrfToken) {
+      return config.csrfToken;
+    }
     const pattern = new RegExp(`(?:^|;\\s*)${config.csrfCookieName}=([^;]+)`);
     const match = document.cookie.match(pattern);
     if (match) {
@@ -319,8 +325,11 @@
       }
     }
 
-    /* Send a request until the server answers something other than a network failure or a 5xx. */
+    /* Send a request until the server answers something other than a network failure or a 5xx.
+     * A server that keeps failing (MAX_SERVER_ERRORS 5xx answers in a row) is not waited for: its
+     * answer goes to the caller, which stops with the server's own message. */
     async request(signal, method, url, options = {}) {
+      let serverErrors = 0;
       for (let attempt = 0; ; attempt += 1) {
         this.checkStopped(signal);
         const answer = await send(method, url, { ...options, item: this });
@@ -331,7 +340,8 @@
           throw new Stopped();
         }
         const transient = answer.status === 0 || answer.status >= 500 || [408, 423, 429].includes(answer.status);
-        if (!transient || answer.status === 507) {
+        serverErrors = answer.status >= 500 ? serverErrors + 1 : 0;
+        if (!transient || answer.status === 507 || serverErrors >= MAX_SERVER_ERRORS) {
           return answer;
         }
         await this.backoff(attempt, signal);

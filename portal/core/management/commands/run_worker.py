@@ -6,8 +6,10 @@ so a daemon thread writes one every WORKER_HEARTBEAT_SECONDS, even while a long 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from argparse import ArgumentParser
 from datetime import timedelta
 from typing import Any
@@ -25,6 +27,8 @@ from media.upload import remove_stale
 from portal.core.models import WorkerHeartbeat
 from portal.core.tasks import forget_dead_workers
 
+logger = logging.getLogger(__name__)
+
 
 def beat(worker_id: str, queues: list[str]) -> None:
     WorkerHeartbeat.objects.update_or_create(
@@ -33,11 +37,46 @@ def beat(worker_id: str, queues: list[str]) -> None:
     )
 
 
-def _beat_forever(worker_id: str, queues: list[str], stop: threading.Event) -> None:
+# How often a worker serving the video queue looks for transcodes left by dead workers and for
+# abandoned uploads (besides once at start).
+HOUSEKEEPING_SECONDS = 60
+
+
+def serves_video(queues: list[str]) -> bool:
+    return "video" in queues or "*" in queues
+
+
+def housekeeping() -> None:
+    """Requeue transcodes whose worker died (restart, power loss, a machine gone); remove unfinished
+    uploads abandoned long ago, which only take disk space."""
+    requeue_stalled()
+    remove_stale(timedelta(hours=settings.MEDIA_UPLOAD_EXPIRE_HOURS))
+
+
+class Upkeep:
+    """What the worker's side thread does at each tick: the heartbeat, and the video queue's
+    housekeeping every HOUSEKEEPING_SECONDS, so a job found dead is retried without waiting for a
+    worker restart."""
+
+    def __init__(self, worker_id: str, queues: list[str], housekeeping_seconds: float | None = None) -> None:
+        self.worker_id = worker_id
+        self.queues = queues
+        self.every = HOUSEKEEPING_SECONDS if housekeeping_seconds is None else housekeeping_seconds
+        self.next_housekeeping = time.monotonic() + self.every
+
+    def tick(self) -> None:
+        beat(self.worker_id, self.queues)
+        if serves_video(self.queues) and time.monotonic() >= self.next_housekeeping:
+            self.next_housekeeping = time.monotonic() + self.every
+            housekeeping()
+
+
+def _beat_forever(upkeep: Upkeep, stop: threading.Event) -> None:
     while not stop.wait(settings.WORKER_HEARTBEAT_SECONDS):
         try:
-            beat(worker_id, queues)
+            upkeep.tick()
         except Exception:  # a locked or restarting database must not kill the worker
+            logger.exception("worker upkeep failed")
             close_old_connections()
     connection.close()
 
@@ -54,14 +93,11 @@ class Command(BaseCommand):
         queue_names = queues or list(settings.TASK_QUEUES)
         worker_id = get_random_string(32)
         forget_dead_workers.call()
-        if "video" in queue_names or "*" in queue_names:
-            # A transcode left "processing" by a worker that died (restart, power loss) goes back in the queue.
-            requeue_stalled()
-            # Unfinished uploads abandoned long ago only take disk space.
-            remove_stale(timedelta(hours=settings.MEDIA_UPLOAD_EXPIRE_HOURS))
+        if serves_video(queue_names):
+            housekeeping()
         beat(worker_id, queue_names)
         stop = threading.Event()
-        thread = threading.Thread(target=_beat_forever, args=(worker_id, queue_names, stop), daemon=True)
+        thread = threading.Thread(target=_beat_forever, args=(Upkeep(worker_id, queue_names), stop), daemon=True)
         thread.start()
         worker = Worker(
             queue_names=queue_names,
