@@ -15,7 +15,8 @@ import pytest
 from defusedxml import ElementTree as ET
 
 from portal.practices.feeds import SIGNING_SALT, feed_token
-from portal.practices.models import GoodPracticeIndexPage, GoodPracticePage
+from portal.practices.models import GoodPracticePage
+from tests.practices.pages import add_practice
 
 pytestmark = pytest.mark.django_db
 
@@ -23,18 +24,7 @@ FEED = "/cach-lam-hay/feed/"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def publish(title: str, *, live: bool = True, **fields) -> GoodPracticePage:
-    fields.setdefault("date", datetime.date(2026, 4, 1))
-    fields.setdefault("summary", f"Tóm tắt: {title}")
-    page = GoodPracticePage(title=title, **fields)
-    GoodPracticeIndexPage.objects.get().add_child(instance=page)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    else:
-        GoodPracticePage.objects.filter(pk=page.pk).update(live=False)
-    page.refresh_from_db()
-    return page
+publish = add_practice
 
 
 def rss_items(response) -> list[dict[str, str]]:

@@ -9,35 +9,17 @@ import re
 
 import pytest
 
-from portal.practices.models import FieldOfWork, GoodPracticeIndexPage, GoodPracticePage, UsefulMark
+from portal.practices.models import FieldOfWork, GoodPracticePage, UsefulMark
 from portal.units.models import User
+from tests.practices.pages import add_practice
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/cach-lam-hay/"
 
 
-def publish(
-    title: str,
-    *,
-    date: datetime.date = datetime.date(2026, 3, 1),
-    unit=None,
-    field=None,
-    topics=(),
-    views: int = 0,
-    live: bool = True,
-) -> GoodPracticePage:
-    page = GoodPracticePage(title=title, date=date, unit=unit, field_of_work=field, summary=f"Tóm tắt: {title}")
-    GoodPracticeIndexPage.objects.get().add_child(instance=page)
-    page.topics.add(*topics)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    else:
-        GoodPracticePage.objects.filter(pk=page.pk).update(live=False)
-    if views:
-        GoodPracticePage.objects.filter(pk=page.pk).update(view_count=views)
-    return page
+def publish(title: str, *, date: datetime.date = datetime.date(2026, 3, 1), unit=None, field=None, **extra):
+    return add_practice(title, date=date, unit=unit, field_of_work=field, **extra)
 
 
 def card_titles(response) -> list[str]:

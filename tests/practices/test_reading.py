@@ -18,41 +18,18 @@ import pytest
 
 from portal.practices.models import (
     FieldOfWork,
-    GoodPracticeIndexPage,
     GoodPracticePage,
     PracticeAttachment,
     UsefulMark,
 )
 from portal.practices.reading import has_content, text_preview
-from portal.trainings.models import TrainingIndexPage, TrainingPage
+from tests.practices.pages import add_practice, add_training
 
 pytestmark = pytest.mark.django_db
 
 
-def publish(title: str, *, live: bool = True, topics=(), **fields) -> GoodPracticePage:
-    fields.setdefault("date", datetime.date(2026, 4, 1))
-    page = GoodPracticePage(title=title, **fields)
-    GoodPracticeIndexPage.objects.get().add_child(instance=page)
-    page.topics.add(*topics)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    else:
-        GoodPracticePage.objects.filter(pk=page.pk).update(live=False)
-    page.refresh_from_db()
-    return page
-
-
-def publish_training(title: str, *, topics=(), live: bool = True) -> TrainingPage:
-    page = TrainingPage(title=title, date=datetime.date(2026, 1, 1))
-    TrainingIndexPage.objects.get().add_child(instance=page)
-    page.topics.add(*topics)
-    revision = page.save_revision()
-    if live:
-        revision.publish()
-    else:
-        TrainingPage.objects.filter(pk=page.pk).update(live=False)
-    return page
+publish = add_practice
+publish_training = add_training
 
 
 def headings(page_html: str) -> list[str]:
