@@ -3,6 +3,7 @@ deletion of every stored file, the queue, and the chooser used in the training p
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.contrib import messages
@@ -26,10 +27,12 @@ from wagtail.admin.widgets.button import Button
 
 from media import processing
 from media.admin_forms import VideoEditForm, VideoUploadForm
+from media.caption_admin import captions_button, captions_menu_item
 from media.models import Video
 from media.permissions import can_manage
 from media.states import State
 from media.timecode import format_timecode
+from media.transcription_admin import transcription_button, transcription_menu_item
 from media.workers import worker_status
 
 
@@ -54,8 +57,11 @@ class StateColumn(Column):
 
 class VideoIndexView(generic.IndexView):
     def get_list_more_buttons(self, instance: Video) -> list[Any]:
-        buttons = super().get_list_more_buttons(instance)
-        return buttons
+        return [
+            *super().get_list_more_buttons(instance),
+            captions_menu_item(instance),
+            transcription_menu_item(instance),
+        ]
 
     def get_list_buttons(self, instance: Video) -> list[Any]:
         buttons = list(super().get_list_buttons(instance))
@@ -82,6 +88,12 @@ class VideoCreateView(generic.CreateView):
         return self.form.save()
 
 
+class VideoEditView(generic.EditView):
+    @cached_property
+    def header_more_buttons(self) -> list[Any]:
+        return [*super().header_more_buttons, captions_button(self.object), transcription_button(self.object)]
+
+
 class VideoDeleteView(generic.DeleteView):
     def delete_action(self) -> None:
         processing.delete_video(self.object)
@@ -97,6 +109,7 @@ class VideoViewSet(ModelViewSet):
     name = "media_videos"
     index_view_class = VideoIndexView
     add_view_class = VideoCreateView
+    edit_view_class = VideoEditView
     delete_view_class = VideoDeleteView
     copy_view_enabled = False
     search_fields = ["title", "original_name"]

@@ -6,6 +6,10 @@ the extension decides nothing more: ffprobe's validation does, and a document re
 with the same message as in the admin. The archive disks hold the originals, so files are always
 copied into storage, never moved or touched.
 
+Captions next to a recording come in with it: `lecture.vi.srt`, `lecture.en.vtt` or plain `lecture.srt`
+(Vietnamese) beside `lecture.mp4` become its human transcripts. A caption file we cannot read is reported
+and skipped; the recording is imported all the same.
+
 The one place media/ reaches into the site is `attach_to_training`, and it does so through the app
 registry rather than an import, so media/ still imports nothing from portal/.
 """
@@ -17,18 +21,20 @@ import re
 import time
 import unicodedata
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils.translation import gettext as _
 
 from media import processing
-from media.models import Video
+from media.captions import CaptionError, parse_captions
+from media.models import Transcript, TranscriptSource, Video
 from media.states import State
+from media.transcripts import DEFAULT_LANGUAGE, save_transcript
 
 VIDEO_EXTENSIONS = frozenset(
     {
@@ -40,9 +46,36 @@ AUDIO_EXTENSIONS = frozenset(
     {"aac", "aif", "aiff", "amr", "flac", "m4a", "mp3", "oga", "ogg", "opus", "wav", "wma"}
 )  # fmt: skip
 MEDIA_EXTENSIONS = VIDEO_EXTENSIONS | AUDIO_EXTENSIONS
+CAPTION_EXTENSIONS = ("vtt", "srt")  # in order of preference when both give the same language
+_LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 WAIT_POLL_SECONDS = 2.0
 TITLE_MAX_LENGTH = Video._meta.get_field("title").max_length or 255
+
+
+@dataclass(frozen=True)
+class Sidecar:
+    """A caption file beside a recording, and the language its name gives (Vietnamese without a tag)."""
+
+    path: Path
+    language: str
+    tagged: bool
+
+
+@dataclass
+class CaptionOutcome:
+    """What became of one caption file: attached (with its number of lines), refused (why), or not used
+    because another file already gave the captions in its language."""
+
+    file: Path
+    language: str
+    segments: int = 0
+    error: str = ""
+    unused: bool = False
+
+    @property
+    def attached(self) -> bool:
+        return not self.error and not self.unused
 
 
 @dataclass
@@ -52,6 +85,8 @@ class ImportResult:
     file: Path
     video: Video | None = None
     error: str = ""
+    captions: list[CaptionOutcome] = field(default_factory=list)
+    transcription: str = ""  # see request_transcription; "" when not asked for or not needed
 
     @property
     def state(self) -> str:
@@ -80,7 +115,17 @@ class ImportResult:
             "heights": self.heights,
             "audio_only": bool(video and video.audio_only),
             "master_url": (video.master_url or None) if video is not None else None,
+            "captions": captions_of(video) if video is not None else [],
         }
+
+
+def captions_of(video: Video) -> list[dict[str, Any]]:
+    """The transcripts a recording has, Vietnamese and people's work first: language, source, number of lines."""
+    transcripts = Transcript.objects.filter(video=video).annotate(count=Count("segments"))
+    rows = sorted(
+        transcripts, key=lambda t: (t.language != DEFAULT_LANGUAGE, t.language, t.source != TranscriptSource.HUMAN)
+    )
+    return [{"lang": t.language, "source": t.source, "segments": t.count} for t in rows]
 
 
 def natural_key(text: str) -> list[int | str]:
@@ -127,6 +172,79 @@ def title_from_filename(name: str) -> str:
     return title[:TITLE_MAX_LENGTH]
 
 
+def find_sidecars(recording: Path) -> list[Sidecar]:
+    """The caption files beside `recording`: same base name (any case), then an optional language tag, then
+    .vtt or .srt ("lecture.vi.srt", "lecture.srt"). In the order to try them: by language, a tagged name
+    before an untagged one, WebVTT before SRT."""
+    stem = unicodedata.normalize("NFC", recording.stem).casefold()
+    try:
+        names = os.listdir(recording.parent)
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        clean = unicodedata.normalize("NFC", name)
+        base, dot, extension = clean.rpartition(".")
+        if clean.startswith(".") or not dot or extension.lower() not in CAPTION_EXTENSIONS:
+            continue
+        if base.casefold() == stem:
+            found.append(Sidecar(recording.parent / name, DEFAULT_LANGUAGE, tagged=False))
+            continue
+        inner, dot, tag = base.rpartition(".")
+        tag = tag.lower().replace("_", "-")
+        if dot and inner.casefold() == stem and _LANGUAGE_TAG.fullmatch(tag):
+            found.append(Sidecar(recording.parent / name, tag, tagged=True))
+    return sorted(
+        found,
+        key=lambda sidecar: (
+            sidecar.language != DEFAULT_LANGUAGE,
+            sidecar.language,
+            not sidecar.tagged,
+            CAPTION_EXTENSIONS.index(sidecar.path.suffix.lower().lstrip(".")),
+            sidecar.path.name,
+        ),
+    )
+
+
+def attach_sidecars(video: Video, recording: Path) -> list[CaptionOutcome]:
+    """Save each language's first readable caption file beside `recording` as `video`'s human transcript."""
+    outcomes = []
+    attached: set[str] = set()
+    for sidecar in find_sidecars(recording):
+        if sidecar.language in attached:
+            outcomes.append(CaptionOutcome(sidecar.path, sidecar.language, unused=True))
+            continue
+        try:
+            cues = parse_captions(sidecar.path.read_bytes())
+        except CaptionError as error:
+            outcomes.append(CaptionOutcome(sidecar.path, sidecar.language, error=str(error)))
+            continue
+        except OSError as error:
+            reason = _("The file cannot be read: %(error)s") % {"error": error.strerror or error}
+            outcomes.append(CaptionOutcome(sidecar.path, sidecar.language, error=reason))
+            continue
+        if not cues:
+            reason = _("The file has no caption with text in it.")
+            outcomes.append(CaptionOutcome(sidecar.path, sidecar.language, error=reason))
+            continue
+        transcript = save_transcript(video, cues, source=TranscriptSource.HUMAN, language=sidecar.language)
+        attached.add(sidecar.language)
+        outcomes.append(CaptionOutcome(sidecar.path, sidecar.language, segments=transcript.segments.count()))
+    return outcomes
+
+
+def request_transcription(video: Video, *, user: Any = None) -> str:
+    """Queue speech recognition for `video`: "requested"; "declined" when media.transcription will not (no
+    model set up, no sound); "unavailable" where this installation has no speech recognition at all.
+
+    media.transcription (and numpy with it) is imported only when asked for, so importing works without it."""
+    try:
+        from media.transcription import request_transcription as request
+    except ImportError:
+        return "unavailable"
+    return "requested" if request(video, user=user) else "declined"
+
+
 def import_file(path: Path, *, user: Any = None) -> ImportResult:
     """Copy one file into a new Video (which validation queues or marks failed)."""
     if not path.exists():
@@ -159,12 +277,21 @@ def wait_for(video: Video) -> Video:
     return video
 
 
-def import_files(files: Iterable[Path], *, user: Any = None, wait: bool = False) -> Iterator[ImportResult]:
-    """Import each file in turn (processing it at once with `wait`), yielding each outcome as it is known."""
+def import_files(
+    files: Iterable[Path], *, user: Any = None, wait: bool = False, transcribe: bool = False
+) -> Iterator[ImportResult]:
+    """Import each file in turn with the captions beside it (processing it at once with `wait`, and asking
+    for speech recognition of those without captions with `transcribe`), yielding each outcome as it is
+    known."""
     for path in files:
         result = import_file(path, user=user)
+        if result.video is not None:
+            result.captions = attach_sidecars(result.video, path)
         if wait and result.video is not None and result.video.state == State.QUEUED:
             result.video = wait_for(result.video)
+        video = result.video
+        if transcribe and video is not None and not result.failed and not video.transcripts.exists():
+            result.transcription = request_transcription(video, user=user)
         yield result
 
 

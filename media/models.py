@@ -158,3 +158,122 @@ class UploadSession(models.Model):
     @property
     def complete(self) -> bool:
         return self.offset >= self.size_bytes
+
+
+class TranscriptSource(models.TextChoices):
+    HUMAN = "human", _("Written by a person")
+    MACHINE = "machine", _("Speech recognition")
+
+
+class Transcript(models.Model):
+    """What is said in one recording part, in one language, from one source.
+
+    A human transcript and a machine one of the same part and language are both kept: a machine run never
+    overwrites people's work, and readers pick the best one (reviewed human, then human, then machine).
+    """
+
+    video = models.ForeignKey(Video, verbose_name=_("recording"), on_delete=models.CASCADE, related_name="transcripts")
+    language = models.CharField(_("language"), max_length=16, default="vi")
+    source = models.CharField(_("source"), max_length=10, choices=TranscriptSource.choices)
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
+        ordering = ["video", "language", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["video", "language", "source"], name="one_transcript_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.video} [{self.language}, {self.get_source_display()}]"
+
+
+class Segment(models.Model):
+    """One cue of a transcript: text (NFC) said between two moments of the part, in seconds."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="segments")
+    start = models.FloatField(_("start (seconds)"))
+    end = models.FloatField(_("end (seconds)"))
+    text = models.TextField(_("text"))
+
+    class Meta:
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["transcript", "start"], name="media_segment_start_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(start__gte=0) & models.Q(end__gte=models.F("start")),
+                name="segment_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}-{self.end:.1f}: {self.text[:40]}"
+
+
+class TranscriptionJob(models.Model):
+    """Automatic transcription of one recording part: its state and progress (shown like the conversion's)
+    and how far it got. The segments recognised so far are kept as DraftSegment rows covering the audio up to
+    ``done_seconds``; a job killed mid-way resumes from there, and only a finished job becomes the part's
+    machine Transcript (so a re-run never leaves a half transcript in place of a whole one)."""
+
+    video = models.OneToOneField(
+        Video, verbose_name=_("recording"), on_delete=models.CASCADE, related_name="transcription"
+    )
+    language = models.CharField(_("language"), max_length=16, default="vi")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
+    progress = models.FloatField(_("progress (%)"), default=0)
+    eta_seconds = models.PositiveIntegerField(_("time left (seconds)"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    audio_seconds = models.FloatField(null=True, blank=True, help_text="length of the extracted audio")
+    done_seconds = models.FloatField(default=0, help_text="audio transcribed so far, from the start")
+    model_name = models.CharField(max_length=255, blank=True, help_text="the model folder that made the transcript")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("transcription")
+        verbose_name_plural = _("transcriptions")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.video} [{self.state}]"
+
+    def move_to(self, target: str, **fields: object) -> None:
+        """Change state in the database, refusing moves the state machine does not allow."""
+        check_transition(self.state, target)
+        self.state = target
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save(update_fields=["state", *fields])
+
+
+class DraftSegment(models.Model):
+    """A segment of a transcription in progress, saved as soon as its chunk of audio is done."""
+
+    job = models.ForeignKey(TranscriptionJob, on_delete=models.CASCADE, related_name="drafts")
+    start = models.FloatField()
+    end = models.FloatField()
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["job", "start"], name="media_draft_start_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.start:.1f}-{self.end:.1f}: {self.text[:40]}"

@@ -36,3 +36,19 @@ def live_video_status() -> str:
     from django.templatetags.static import static
 
     return format_html('<script src="{}" defer></script>', static("media/admin/status.js"))
+
+
+@hooks.register("register_admin_urls")
+def register_caption_urls() -> list:
+    """The captions screen of a recording (media/caption_admin.py)."""
+    from media.caption_admin import caption_urls
+
+    return caption_urls()
+
+
+@hooks.register("register_admin_urls")
+def register_transcription_urls() -> list:
+    """The automatic transcription screen of a recording (media/transcription_admin.py)."""
+    from media.transcription_admin import urlpatterns
+
+    return urlpatterns()

@@ -23,6 +23,8 @@ fi
 
 "$bin/python" manage.py migrate --noinput -v 0
 "$bin/python" manage.py seed_demo
+# Build the search index from what is in the database (quick for the demo; the worker keeps it in step).
+"$bin/python" manage.py search_index --rebuild >/dev/null || echo "Search index not rebuilt; search answers from what is already indexed." >&2
 
 pids=()
 stop() {
@@ -33,9 +35,14 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# One worker for light work, one for long transcodes, so neither waits for the other.
+# One worker for light work, one for long transcodes, so neither waits for the other; with a speech
+# recognition model (WHISPER_MODEL_DIR), one more for transcriptions. Without a model nothing is ever queued
+# there, so no worker is started for it (and /healthz does not expect one: settings.WORKER_QUEUES).
 "$bin/python" manage.py run_worker --queue default & pids+=($!)
 "$bin/python" manage.py run_worker --queue video & pids+=($!)
+if [ -n "${WHISPER_MODEL_DIR:-}" ]; then
+    "$bin/python" manage.py run_worker --queue transcribe & pids+=($!)
+fi
 "$bin/python" manage.py runserver "$host:$port" --noreload & pids+=($!)
 
 echo "Portal: http://$host:$port/  (users admin, editor, reviewer, submitter, viewer; password demo12345). Ctrl-C to stop."

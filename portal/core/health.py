@@ -59,12 +59,12 @@ def check_workers() -> dict[str, Check]:
     for queues, last_seen in _heartbeats():
         age = (now - last_seen).total_seconds()
         for queue in queues:
-            if queue == "*" or queue in settings.TASK_QUEUES:
-                targets = settings.TASK_QUEUES if queue == "*" else [queue]
+            if queue == "*" or queue in settings.WORKER_QUEUES:
+                targets = settings.WORKER_QUEUES if queue == "*" else [queue]
                 for target in targets:
                     newest[target] = min(age, newest.get(target, age))
     result: dict[str, Check] = {}
-    for queue in settings.TASK_QUEUES:
+    for queue in settings.WORKER_QUEUES:  # the transcribe queue only has workers when a model is installed
         freshest = newest.get(queue)
         result[queue] = {
             "ok": freshest is not None and freshest <= stale_after,

@@ -25,6 +25,7 @@ from media import processing
 from media.importing import wait_for
 from media.models import Video
 from media.states import State
+from media.transcripts import Window, save_transcript
 from portal.trainings.models import Chapter, RecordingPart, TrainingPage
 
 logger = logging.getLogger(__name__)
@@ -330,6 +331,18 @@ def _recording_for(page: TrainingPage, part: DemoPart, number: int, seconds: flo
     return video
 
 
+def spoken_segments(part: DemoPart, seconds_per_slide: float) -> list[Window]:
+    """What the voice says on each slide, when (it starts 0.4 s into the slide, see slides_graph)."""
+    return [
+        Window(
+            start=index * seconds_per_slide + 0.4,
+            end=(index + 1) * seconds_per_slide,
+            text=". ".join(slide.bullets) + ".",
+        )
+        for index, slide in enumerate(part.slides)
+    ]
+
+
 def seed_recordings(*, seconds_per_slide: float = SECONDS_PER_SLIDE) -> list[TrainingPage]:
     """Give the demo trainings their recordings; returns the pages that got some this time."""
     if shutil.which(settings.FFMPEG_BINARY) is None:
@@ -366,6 +379,10 @@ def seed_recordings(*, seconds_per_slide: float = SECONDS_PER_SLIDE) -> list[Tra
                 )
             ]
             page.save_revision().publish()
+            if shutil.which("espeak-ng") is not None:  # the slides were read aloud: their text is the transcript
+                for video, part in zip(videos, spec.parts, strict=True):
+                    if video is not None:
+                        save_transcript(video, spoken_segments(part, seconds_per_slide), source="human", reviewed=True)
             done.append(page)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -123,12 +123,13 @@ AUTH_USER_MODEL = "units.User"
 
 # --- Background work ------------------------------------------------------------------------
 # django-tasks, as Wagtail 8 uses it. Long transcodes run on their own queue so that light work
-# (Wagtail's reference index, search sync, e-mail) never waits behind a four-hour recording.
-TASK_QUEUES = ["default", "video"]
+# (Wagtail's reference index, search sync, e-mail) never waits behind a four-hour recording; speech
+# recognition has a queue of its own too, so a long transcription never holds back a conversion.
+TASK_QUEUES = ["default", "video", "transcribe"]
 TASKS_BACKEND = env("TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
-# To scale out: TASKS_BACKEND=rq, and `manage.py rqworker default video` on as many machines as needed.
+# To scale out: TASKS_BACKEND=rq, and `manage.py rqworker default video transcribe` on as many machines as needed.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600} for name in TASK_QUEUES}
 TASK_BACKENDS = {
@@ -281,10 +282,30 @@ MEDIA_UPLOAD_EXPIRE_HOURS = envint("MEDIA_UPLOAD_EXPIRE_HOURS", 7 * 24)
 # Which task backend runs transcodes (the tests point it at one that only records what was enqueued).
 MEDIA_TASK_BACKEND = "default"
 
+# --- Automatic transcription (media/transcription.py; README, "Transcription") ----------------
+# A folder holding a CTranslate2 conversion of a Whisper or PhoWhisper model (model.bin, config.json,
+# tokenizer.json, vocabulary). Empty: no automatic transcription. Nothing is ever downloaded at run time.
+WHISPER_MODEL_DIR = env("WHISPER_MODEL_DIR")
+WHISPER_COMPUTE_TYPE = env("WHISPER_COMPUTE_TYPE", "int8")
+# CPU threads for one transcription; 0 lets CTranslate2 choose (up to 4).
+WHISPER_THREADS = envint("WHISPER_THREADS", 0)
+WHISPER_LANGUAGE = env("WHISPER_LANGUAGE", "vi")
+WHISPER_BEAM_SIZE = envint("WHISPER_BEAM_SIZE", 5)
+# Transcribe every new recording without being asked (editors can always ask for one recording).
+TRANSCRIBE_BY_DEFAULT = envbool("TRANSCRIBE_BY_DEFAULT", False)
+# Audio is transcribed in chunks of about this length, cut in silences; a killed job loses at most one.
+TRANSCRIBE_CHUNK_SECONDS = envint("TRANSCRIBE_CHUNK_SECONDS", 300)
+# The queues that must have a live worker (what /healthz checks): the transcription queue only with a model.
+WORKER_QUEUES = [queue for queue in TASK_QUEUES if queue != "transcribe" or WHISPER_MODEL_DIR]
+
 # --- Search engine --------------------------------------------------------------------------
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env("ELASTICSEARCH_INDEX_PREFIX", "vksnd")
 ELASTICSEARCH_TIMEOUT = envint("ELASTICSEARCH_TIMEOUT", 5)
+# Which task backend runs the search sync (the tests drain the outbox themselves).
+SEARCH_TASK_BACKEND = "default"
+# Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).
+WORKER_HOUSEKEEPING = ["search.sync.retry_pending", "media.transcription.requeue_stalled"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
@@ -315,5 +336,7 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         # Wagtail logs every page action at INFO; they are kept in its own audit log anyway.
         "wagtail": {"level": "WARNING"},
+        # faster-whisper logs every chunk's length and what the VAD removed at INFO.
+        "faster_whisper": {"level": "WARNING"},
     },
 }

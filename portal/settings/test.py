@@ -16,6 +16,7 @@ TASKS = {
     "media": {"BACKEND": "django_tasks.backends.dummy.DummyBackend", "QUEUES": TASK_QUEUES},  # noqa: F405
 }
 MEDIA_TASK_BACKEND = "media"
+SEARCH_TASK_BACKEND = "media"  # a dummy backend: tests call search.sync.drain() themselves
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage",
 }

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import override_settings
 from django.utils import translation
@@ -70,6 +71,9 @@ def recordings(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator
         "afternoon": make_clip(root / "buoi-chieu.mp4", "640x360", 4),
     }
     made: dict[str, Any] = {"media_root": root / "media"}
+    # This may run between two live-server tests, on a database just flushed: a content type looked up here is
+    # created in the rolled-back block below and must not stay cached with an id that will not exist.
+    cached = {db: dict(models) for db, models in ContentType.objects._cache.items()}
     with (
         override_settings(MEDIA_ROOT=root / "media", MEDIA_WORK_DIR=root / "work"),
         django_db_blocker.unblock(),
@@ -80,6 +84,8 @@ def recordings(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator
             assert processing.process(video.pk) == State.READY
             made[name] = rows_of(Video.objects.get(pk=video.pk))
         transaction.set_rollback(True)
+    ContentType.objects._cache.clear()
+    ContentType.objects._cache.update(cached)
     yield made
 
 
@@ -127,7 +133,7 @@ def watch(page: Page, live_server, login, lan_viewer):
     # finish, before the test's data is flushed under the live server's feet.
     page.route("**/vi-tri/", lambda route: route.abort())
     page.goto("about:blank")
-    for _ in range(50):
+    for _ in range(300):  # up to 30 s: a loaded machine answers slowly
         if not saving:
             break
         page.wait_for_timeout(100)

@@ -46,9 +46,9 @@ def test_forgetting_dead_workers_keeps_the_live_ones():
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"]
 
 
-def test_the_database_backend_knows_both_queues(settings):
+def test_the_database_backend_knows_every_queue(settings):
     settings.TASKS = {"default": settings.TASK_BACKENDS["database"]}
-    assert set(default_task_backend.queues) == {"default", "video"}
+    assert set(default_task_backend.queues) == {"default", "video", "transcribe"}
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from portal.trainings.models import TrainingIndexPage, TrainingPage
 
 pytestmark = pytest.mark.django_db
 
-KEYS = {"file", "video_id", "state", "error", "duration", "heights", "audio_only", "master_url"}
+KEYS = {"file", "video_id", "state", "error", "duration", "heights", "audio_only", "master_url", "captions"}
 
 
 def fingerprint(folder: Path) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """`manage.py import_recordings PATH [PATH ...]`: bring archived recordings into the portal.
 
 The finding, copying and attaching live in media.importing; this command only reports. With --json,
-stdout carries exactly one JSON object per file (for scripts) and everything else goes to stderr.
+stdout carries exactly one JSON object per file (for scripts) and everything else goes to stderr, including
+what became of caption files beside the recordings (a broken one does not fail the import).
 """
 
 from __future__ import annotations
@@ -19,7 +20,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from media.importing import ImportResult, attach_to_training, find_recordings, import_files, training_index
+from media.importing import (
+    CaptionOutcome,
+    ImportResult,
+    attach_to_training,
+    find_recordings,
+    import_files,
+    training_index,
+)
 from media.states import State
 
 
@@ -51,13 +59,26 @@ class Command(BaseCommand):
             "--json", action="store_true", dest="as_json", help="print one JSON object per file and nothing else"
         )
         parser.add_argument("--user", metavar="USERNAME", help="record this user as the uploader")
+        parser.add_argument(
+            "--transcribe",
+            action="store_true",
+            help="ask for speech recognition of each imported recording that has no caption file beside it",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         with translation.override(settings.LANGUAGE_CODE):
             self._handle(**options)
 
     def _handle(
-        self, *, paths: list[Path], training: str | None, wait: bool, as_json: bool, user: str | None, **options: Any
+        self,
+        *,
+        paths: list[Path],
+        training: str | None,
+        wait: bool,
+        as_json: bool,
+        user: str | None,
+        transcribe: bool = False,
+        **options: Any,
     ) -> None:
         uploader = self._user(user)
         if training and training_index() is None:
@@ -68,10 +89,14 @@ class Command(BaseCommand):
         report = self.stderr if as_json else self.stdout
 
         results: list[ImportResult] = []
-        for result in import_files(files, user=uploader, wait=wait):
+        for result in import_files(files, user=uploader, wait=wait, transcribe=transcribe):
             results.append(result)
             self.stdout.write(self._json_line(result) if as_json else self._line(result))
             self.stdout.flush()
+            for outcome in result.captions:
+                report.write(self._caption_line(outcome))
+        if transcribe:
+            report.write(self._transcription_summary(results))
 
         if training:
             self._attach(training, results, uploader, report)
@@ -121,6 +146,39 @@ class Command(BaseCommand):
             "details": "; ".join(details),
         }
         return self.style.SUCCESS(line) if result.state == State.READY else line
+
+    def _transcription_summary(self, results: list[ImportResult]) -> str:
+        if any(result.transcription == "unavailable" for result in results):
+            return self.style.WARNING(_("Speech recognition is not installed here: no transcription was requested."))
+        requested = sum(1 for result in results if result.transcription == "requested")
+        declined = sum(1 for result in results if result.transcription == "declined")
+        summary = ngettext(
+            "Speech recognition was requested for %(count)d recording without captions.",
+            "Speech recognition was requested for %(count)d recordings without captions.",
+            requested,
+        ) % {"count": requested}
+        if declined:
+            summary += " " + ngettext(
+                "%(count)d recording was left out: speech recognition is not set up, or it has no sound.",
+                "%(count)d recordings were left out: speech recognition is not set up, or they have no sound.",
+                declined,
+            ) % {"count": declined}
+        return self.style.WARNING(summary) if declined else summary
+
+    def _caption_line(self, outcome: CaptionOutcome) -> str:
+        values = {"file": outcome.file, "language": outcome.language}
+        if outcome.error:
+            return self.style.WARNING(
+                "  " + _("%(file)s: captions not attached. %(error)s") % {**values, "error": outcome.error}
+            )
+        if outcome.unused:
+            return "  " + _("%(file)s: not used, another file gives the captions in “%(language)s”.") % values
+        attached = ngettext(
+            "%(file)s: captions in “%(language)s” attached (%(count)d line).",
+            "%(file)s: captions in “%(language)s” attached (%(count)d lines).",
+            outcome.segments,
+        )
+        return "  " + attached % {**values, "count": outcome.segments}
 
     def _attach(self, title: str, results: list[ImportResult], user: Any, report: Any) -> None:
         videos = [result.video for result in results if result.video is not None and not result.failed]

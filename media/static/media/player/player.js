@@ -9,6 +9,12 @@
  * Resume: the position of each part is read from the server before the part loads, and saved every
  * SAVE_EVERY_MS while playing, on pause, on switching part and, when the page goes away, with
  * navigator.sendBeacon (form-encoded, CSRF token in the body: a beacon cannot carry headers).
+ *
+ * Captions: a part with a transcript gets a <track kind="captions" default> (WebVTT from a permission-checked
+ * address) that the C key and the CC button switch; the choice is remembered. Its transcript panel lists
+ * the lines, follows playback without taking focus or scrolling the page (and not at all while the viewer
+ * scrolls it to read elsewhere, until "Back to the current line"), filters as one types, ignoring
+ * diacritics, and seeks when a line is clicked. Its lines are one tab stop: arrows move between them.
  */
 (function () {
   "use strict";
@@ -81,6 +87,70 @@
     return cues;
   }
 
+  /** Text for matching without diacritics: "Điều tra viên" → "dieu tra vien" (NFD, marks dropped, đ → d). */
+  function foldText(text) {
+    return String(text || "").normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[đĐ]/g, "d").toLowerCase();
+  }
+
+  /** `text` folded character by character, with where each folded character came from, to mark matches. */
+  function foldWithMap(text) {
+    var folded = "";
+    var origin = [];
+    for (var i = 0; i < text.length; i++) {
+      var piece = foldText(text[i]);
+      for (var j = 0; j < piece.length; j++) {
+        folded += piece[j];
+        origin.push(i);
+      }
+    }
+    return { text: folded, origin: origin };
+  }
+
+  /** The words of a search, folded; a line matches when it contains every one. */
+  function searchWords(query) {
+    return foldText(query).split(/\s+/).filter(Boolean);
+  }
+
+  /** [start, end) stretches of `text` matching any of `words` (folded), merged and in order. */
+  function matchRanges(text, words) {
+    var map = foldWithMap(text);
+    var ranges = [];
+    words.forEach(function (word) {
+      var from = 0;
+      var at;
+      while ((at = map.text.indexOf(word, from)) >= 0) {
+        ranges.push([map.origin[at], map.origin[at + word.length - 1] + 1]);
+        from = at + word.length;
+      }
+    });
+    ranges.sort(function (a, b) { return a[0] - b[0]; });
+    var merged = [];
+    ranges.forEach(function (range) {
+      var last = merged[merged.length - 1];
+      if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
+      else merged.push(range.slice());
+    });
+    return merged;
+  }
+
+  /** Index of the line being said at `seconds`: the last one started (-1 before the first). */
+  function lineAt(segments, seconds) {
+    var low = 0;
+    var high = segments.length - 1;
+    var found = -1;
+    while (low <= high) {
+      var middle = (low + high) >> 1;
+      if (segments[middle].start <= seconds + 0.01) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    return found;
+  }
+
   function readSettings() {
     try { return JSON.parse(window.localStorage.getItem(STORAGE_KEY) || "{}") || {}; } catch (e) { return {}; }
   }
@@ -102,7 +172,9 @@
     var names = ["message", "audioBadge", "bigPlay", "resume", "resumeText", "startOver", "next", "nextButton",
       "toast", "status", "seek", "buffered", "played", "markers", "range", "preview", "previewImage",
       "previewChapter", "previewTime", "play", "mute", "volume", "current", "duration", "speedLabel",
-      "quality", "qualityLabel", "fullscreen", "controls"];
+      "quality", "qualityLabel", "fullscreen", "controls", "captions", "layout", "side", "transcript", "transcriptList",
+      "transcriptScroll", "transcriptFilter", "transcriptCount", "transcriptStatus", "transcriptFollow",
+      "transcriptDownloadText", "transcriptDownloadVtt"];
     for (var i = 0; i < names.length; i++) {
       var attr = "data-" + names[i].replace(/[A-Z]/g, function (c) { return "-" + c.toLowerCase(); });
       this.el[names[i]] = root.querySelector("[" + attr + "]");
@@ -125,6 +197,12 @@
         storyboard: data.partStoryboard || "",
         duration: parseFloat(data.partDuration) || 0,
         positionUrl: data.partPositionUrl,
+        captions: data.partCaptions || "",
+        captionsLang: data.partCaptionsLang || "",
+        captionsLabel: data.partCaptionsLabel || "",
+        transcriptUrl: data.partTranscript || "",
+        transcriptText: data.partTranscriptText || "",
+        segments: null,
         rungs: (data.partRungs || "").trim().split(/\s+/).filter(Boolean).map(function (token) {
           var pieces = token.split(":");
           return { name: pieces[0], height: parseInt(pieces[1], 10) };
@@ -157,6 +235,12 @@
     this.pendingReady = null;
     this.settings = readSettings();
     this.language = document.documentElement.lang || "vi";
+    this.captionsOn = this.settings.captions !== false;
+    this.captionTrack = null;
+    this.lines = [];
+    this.currentLine = -1;
+    this.following = true;
+    this.hasSide = !!(this.el.layout && this.el.layout.classList.contains("player__layout--with-chapters"));
 
     if (!this.parts.length) return;
     this.mode = this.detectMode();
@@ -201,6 +285,8 @@
     this.hideNotices();
     this.markCurrentPart();
     this.drawMarkers();
+    this.setCaptionTrack(part);
+    this.loadTranscript(part);
     this.updateTime(0);
     var token = ++this.loadToken;
 
@@ -647,6 +733,7 @@
     this.el.played.style.width = clamp(percent, 0, 100) + "%";
     this.updateBuffered();
     this.markCurrentChapter(current);
+    this.markCurrentLine(current);
   };
 
   Player.prototype.updateBuffered = function () {
@@ -875,6 +962,10 @@
         this.announce(this.video.muted ? this.label("Muted") : this.label("Volume") + " " + Math.round(this.video.volume * 100) + " %");
         break;
       case "f": case "F": this.toggleFullscreen(); break;
+      case "c": case "C":
+        if (!this.captionTrack) return;
+        this.toggleCaptions();
+        break;
       case "<": this.stepSpeed(-1); break;
       case ">": this.stepSpeed(1); break;
       case "Home": if (onVolume) return; this.seekTo(0); break;
@@ -943,6 +1034,13 @@
     el.mute.addEventListener("click", function () { self.toggleMute(); });
     el.volume.addEventListener("input", function () { self.setVolume(parseFloat(el.volume.value)); });
     el.fullscreen.addEventListener("click", function () { self.toggleFullscreen(); });
+    el.captions.addEventListener("click", function () { self.toggleCaptions(); });
+    // Only this script sets caption modes (the player has no native controls): anything else that
+    // changes them (hls.js handling its own subtitle tracks) is put back to the viewer's choice.
+    if (video.textTracks && video.textTracks.addEventListener) {
+      video.textTracks.addEventListener("change", function () { self.applyCaptionMode(); });
+    }
+    this.bindTranscript();
     el.startOver.addEventListener("click", function () { self.seekTo(0); self.play(); });
     el.nextButton.addEventListener("click", function () {
       self.loadPart(self.partIndex + 1, { startAt: null, autoplay: true });
@@ -1070,13 +1168,276 @@
     this.el.next.hidden = false;
   };
 
+  /* ---- captions ------------------------------------------------------------------------------ */
+
+  Player.prototype.setCaptionTrack = function (part) {
+    Array.prototype.forEach.call(this.video.querySelectorAll("track[data-caption-track]"), function (old) {
+      old.parentNode.removeChild(old);
+    });
+    this.captionTrack = null;
+    this.el.captions.hidden = !(part.ready && part.captions);
+    if (!part.ready || !part.captions) return;
+    var track = document.createElement("track");
+    track.kind = "captions";
+    track.srclang = part.captionsLang || "vi";
+    track.label = part.captionsLabel || "";
+    track.src = part.captions;
+    track.default = true;
+    track.setAttribute("data-caption-track", "");
+    this.video.appendChild(track);
+    this.captionTrack = track;
+    this.applyCaptionMode();
+  };
+
+  Player.prototype.applyCaptionMode = function () {
+    var track = this.captionTrack;
+    this.el.captions.setAttribute("aria-pressed", String(!!(track && this.captionsOn)));
+    if (!track || !track.track) return;
+    // "hidden" rather than "disabled": the cues stay loaded, so switching back on is instant.
+    var mode = this.captionsOn ? "showing" : "hidden";
+    if (track.track.mode !== mode) track.track.mode = mode;
+  };
+
+  Player.prototype.toggleCaptions = function () {
+    this.captionsOn = !this.captionsOn;
+    this.settings.captions = this.captionsOn;
+    writeSettings(this.settings);
+    this.applyCaptionMode();
+    this.announce(this.captionsOn ? this.label("CaptionsOn") : this.label("CaptionsOff"));
+  };
+
+  /* ---- transcript panel ---------------------------------------------------------------------- */
+
+  Player.prototype.bindTranscript = function () {
+    var self = this;
+    var el = this.el;
+    if (!el.transcript) return;
+    var scroller = el.transcriptScroll;
+    var reading = function () { self.stopFollowing(); };
+    // Signs that the viewer moves the list themselves; scrolls this script makes fire none of these.
+    scroller.addEventListener("wheel", reading, { passive: true });
+    scroller.addEventListener("touchmove", reading, { passive: true });
+    scroller.addEventListener("pointerdown", function (event) {
+      if (event.target === scroller) reading(); // the scroll bar
+    });
+    el.transcriptList.addEventListener("click", function (event) {
+      var line = event.target.closest("[data-line]");
+      if (line) self.seekToLine(parseInt(line.dataset.line, 10));
+    });
+    el.transcriptList.addEventListener("keydown", function (event) { self.onLineKey(event); });
+    scroller.addEventListener("keydown", function (event) {
+      if (event.key === "PageUp" || event.key === "PageDown") reading();
+    });
+    el.transcriptFilter.addEventListener("input", function () { self.filterLines(el.transcriptFilter.value); });
+    el.transcriptFilter.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && el.transcriptFilter.value) {
+        event.preventDefault();
+        el.transcriptFilter.value = "";
+        self.filterLines("");
+      }
+    });
+    el.transcriptFollow.addEventListener("click", function () {
+      self.following = true;
+      el.transcriptFollow.hidden = true;
+      self.scrollToLine(self.currentLine, true);
+    });
+  };
+
+  Player.prototype.loadTranscript = function (part) {
+    var self = this;
+    var el = this.el;
+    if (!el.transcript) return;
+    this.lines = [];
+    this.lineSegments = [];
+    this.currentLine = -1;
+    this.following = true;
+    el.transcriptFollow.hidden = true;
+    el.transcriptList.textContent = "";
+    var available = part.ready && !!part.transcriptUrl;
+    el.transcript.hidden = !available;
+    this.root.classList.toggle("player--with-transcript", available);
+    if (el.layout) el.layout.classList.toggle("player__layout--with-side", available || this.hasSide);
+    if (el.side) el.side.hidden = !(available || this.hasSide);
+    if (!available) return;
+    el.transcriptDownloadText.href = part.transcriptText;
+    el.transcriptDownloadVtt.href = part.captions + (part.captions.indexOf("?") >= 0 ? "&" : "?") + "download=1";
+    if (part.segments) {
+      this.drawLines(part.segments);
+      return;
+    }
+    this.showTranscriptStatus(this.label("TranscriptLoading"));
+    fetch(part.transcriptUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then(function (data) {
+        part.segments = (data.segments || []).map(function (segment) {
+          return { start: segment.start, end: segment.end, text: segment.text, folded: foldText(segment.text) };
+        });
+        if (self.part === part) self.drawLines(part.segments);
+      })
+      .catch(function () {
+        if (self.part === part) self.showTranscriptStatus(self.label("TranscriptError"));
+      });
+  };
+
+  Player.prototype.showTranscriptStatus = function (text) {
+    this.el.transcriptStatus.textContent = text;
+    this.el.transcriptStatus.hidden = !text;
+  };
+
+  Player.prototype.drawLines = function (segments) {
+    var list = this.el.transcriptList;
+    var fragment = document.createDocumentFragment();
+    this.lineSegments = segments;
+    this.lines = segments.map(function (segment, index) {
+      var item = document.createElement("li");
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "player-transcript__line";
+      button.dataset.line = String(index);
+      button.dataset.start = String(segment.start);
+      button.tabIndex = index === 0 ? 0 : -1;
+      var time = document.createElement("span");
+      time.className = "player-transcript__time";
+      time.textContent = formatTime(segment.start);
+      var text = document.createElement("span");
+      text.className = "player-transcript__text";
+      text.textContent = segment.text;
+      button.appendChild(time);
+      button.appendChild(document.createTextNode(" "));
+      button.appendChild(text);
+      item.appendChild(button);
+      fragment.appendChild(item);
+      return { segment: segment, item: item, button: button, text: text };
+    });
+    list.textContent = "";
+    list.appendChild(fragment);
+    this.showTranscriptStatus("");
+    this.currentLine = -1;
+    this.filterLines(this.el.transcriptFilter.value);
+    this.markCurrentLine(this.part && this.part.ready ? this.video.currentTime : 0);
+  };
+
+  Player.prototype.filterLines = function (query) {
+    var words = searchWords(query);
+    var shown = 0;
+    this.lines.forEach(function (line) {
+      var matches = words.every(function (word) { return line.segment.folded.indexOf(word) >= 0; });
+      line.item.hidden = !matches;
+      if (matches) shown++;
+      var text = line.segment.text;
+      if (!words.length || !matches) {
+        line.text.textContent = text;
+        return;
+      }
+      line.text.textContent = "";
+      var at = 0;
+      matchRanges(text, words).forEach(function (range) {
+        if (range[0] > at) line.text.appendChild(document.createTextNode(text.slice(at, range[0])));
+        var mark = document.createElement("mark");
+        mark.textContent = text.slice(range[0], range[1]);
+        line.text.appendChild(mark);
+        at = range[1];
+      });
+      if (at < text.length) line.text.appendChild(document.createTextNode(text.slice(at)));
+    });
+    var count = this.el.transcriptCount;
+    if (!words.length) count.textContent = "";
+    else if (!shown) count.textContent = this.label("TranscriptNoMatches");
+    else count.textContent = this.label("TranscriptMatches") + " " + shown;
+    this.updateTabStop();
+    if (!words.length) this.scrollToLine(this.currentLine, true);
+  };
+
+  Player.prototype.markCurrentLine = function (seconds) {
+    if (!this.lines.length) return;
+    var index = lineAt(this.lineSegments, seconds);
+    if (index === this.currentLine) return;
+    var previous = this.lines[this.currentLine];
+    if (previous) previous.button.removeAttribute("aria-current");
+    this.currentLine = index;
+    var line = this.lines[index];
+    if (!line) return;
+    line.button.setAttribute("aria-current", "true");
+    this.updateTabStop();
+    if (this.following) this.scrollToLine(index, false);
+  };
+
+  /** Keep the current line in view inside the panel: only the panel scrolls, never the page. */
+  Player.prototype.scrollToLine = function (index, always) {
+    var line = this.lines[index];
+    var scroller = this.el.transcriptScroll;
+    if (!line || line.item.hidden || !scroller || this.el.transcript.hidden) return;
+    var top = line.button.offsetTop;
+    var bottom = top + line.button.offsetHeight;
+    var visibleTop = scroller.scrollTop;
+    var visibleBottom = visibleTop + scroller.clientHeight;
+    if (!always && top >= visibleTop + 8 && bottom <= visibleBottom - scroller.clientHeight / 3) return;
+    var target = Math.max(0, top - scroller.clientHeight / 3);
+    var smooth = !always && !(window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches);
+    if (scroller.scrollTo) scroller.scrollTo({ top: target, behavior: smooth ? "smooth" : "auto" });
+    else scroller.scrollTop = target;
+  };
+
+  Player.prototype.stopFollowing = function () {
+    if (!this.following || !this.lines.length) return;
+    this.following = false;
+    this.el.transcriptFollow.hidden = false;
+  };
+
+  /** The one line reachable with Tab: the focused one while the viewer is in the list, else the current one. */
+  Player.prototype.updateTabStop = function () {
+    if (!this.lines.length) return;
+    var list = this.el.transcriptList;
+    if (list.contains(document.activeElement)) return;
+    var visible = this.lines.filter(function (line) { return !line.item.hidden; });
+    var current = this.lines[this.currentLine];
+    var stop = current && !current.item.hidden ? current : visible[0];
+    this.lines.forEach(function (line) { line.button.tabIndex = line === stop ? 0 : -1; });
+  };
+
+  Player.prototype.onLineKey = function (event) {
+    var visible = this.lines.filter(function (line) { return !line.item.hidden; });
+    var index = -1;
+    for (var i = 0; i < visible.length; i++) {
+      if (visible[i].button === document.activeElement) index = i;
+    }
+    if (index < 0) return;
+    var target = { ArrowDown: index + 1, ArrowUp: index - 1, Home: 0, End: visible.length - 1 }[event.key];
+    if (target === undefined) return;
+    event.preventDefault();
+    var line = visible[clamp(target, 0, visible.length - 1)];
+    visible.forEach(function (other) { other.button.tabIndex = other === line ? 0 : -1; });
+    this.stopFollowing();
+    line.button.focus(); // the browser scrolls the panel to it
+  };
+
+  Player.prototype.seekToLine = function (index) {
+    var line = this.lines[index];
+    if (!line || !this.part || !this.part.ready) return;
+    this.following = true;
+    this.el.transcriptFollow.hidden = true;
+    this.seekTo(line.segment.start);
+    this.markCurrentLine(line.segment.start);
+    this.play();
+  };
+
   function start() {
     Array.prototype.forEach.call(document.querySelectorAll("[data-player]"), function (root) {
       if (!root.playerInstance) root.playerInstance = new Player(root);
     });
   }
 
-  window.VksndPlayer = { parseTime: parseTime, formatTime: formatTime, parseStoryboard: parseStoryboard };
+  window.VksndPlayer = {
+    parseTime: parseTime,
+    formatTime: formatTime,
+    parseStoryboard: parseStoryboard,
+    foldText: foldText,
+    matchRanges: matchRanges,
+    lineAt: lineAt,
+  };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();
