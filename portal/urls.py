@@ -12,7 +12,6 @@ from wagtail.documents import urls as wagtaildocs_urls
 from portal.core import views as core_views
 from portal.core.forms import PortalAuthenticationForm
 from portal.home import views as home_views
-from search import views as search_views
 
 account_patterns = [
     path(
@@ -46,7 +45,7 @@ urlpatterns = [
     *account_patterns,
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("tim-kiem/", search_views.search, name="search"),
+    path("", include("search.urls")),
     path("thong-bao/", include("portal.notifications.urls")),
     path("chu-de/", home_views.topic_list, name="topic_list"),
     path("chu-de/<str:slug>/", home_views.topic_detail, name="topic_detail"),

@@ -77,3 +77,59 @@ def clear_acronym_cache() -> None:
 @receiver(post_delete, sender=Acronym)
 def _acronyms_changed(**kwargs: Any) -> None:
     clear_acronym_cache()
+
+
+class IndexChange(models.Model):
+    """The search outbox: "page N changed", written in the same transaction as the change itself, so a
+    rollback leaves nothing behind. The sync task (`search.sync.drain`) rebuilds the page's documents from
+    the database and sends them to every engine; a row is done only when all of them took it, and stays
+    (with the error) while one is down. Done rows are kept for a while so a rebuild can replay what changed
+    while it ran."""
+
+    page_id = models.PositiveIntegerField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    done_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("search index change")
+        verbose_name_plural = _("search index changes")
+
+    def __str__(self) -> str:
+        return f"page {self.page_id} ({'done' if self.done_at else 'pending'})"
+
+
+class ZeroResultQuery(models.Model):
+    """A query that found nothing, counted per folded form, for editors (a report in the admin): missing
+    content, a missing acronym or a topic named differently from how staff think of it."""
+
+    key = models.CharField(max_length=200, unique=True, editable=False)
+    query = models.CharField(_("query"), max_length=200, help_text=_("As it was last typed."))
+    count = models.PositiveIntegerField(_("times searched"), default=0)
+    first_searched = models.DateTimeField(_("first searched"), auto_now_add=True)
+    last_searched = models.DateTimeField(_("last searched"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("search without results")
+        verbose_name_plural = _("searches without results")
+        ordering = ["-count", "-last_searched"]
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class DocumentText(models.Model):
+    """Text extracted from a training's attached document, kept so re-indexing a page does not read its
+    files again; `signature` (name and size) tells when the file was replaced."""
+
+    document_id = models.PositiveIntegerField(unique=True)
+    signature = models.CharField(max_length=600)
+    text = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return f"document {self.document_id}"
+
+
+from search.index_models import *  # noqa: E402, F403

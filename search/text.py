@@ -148,14 +148,21 @@ def acronym_alternatives(text: str, acronyms: Mapping[str, str]) -> list[str]:
     each expansion it contains. Whole words only, insensitive to case and to missing diacritics, the longest
     phrase first ("VKSND" is not read as "VKS", "Viện kiểm sát nhân dân" not as "Viện kiểm sát").
     Alternatives already present in the text are left out."""
+    written = words(text)
+    present = " ".join(fold(word) for word in written)
+    found = [alternative for _, _, candidates in _acronym_spans(written, acronyms) for alternative in candidates]
+    return _unique_absent(found, present)
+
+
+def _acronym_spans(written: list[str], acronyms: Mapping[str, str]) -> list[tuple[int, int, list[str]]]:
+    """(first word, after the last word, alternatives) of each acronym or expansion in `written`, the
+    longest phrase first, left to right."""
     phrases = _phrases(acronyms)
     if not phrases:
         return []
     longest = max(len(key) for key in phrases)
-    written = words(text)
     folded = [fold(word) for word in written]
-    present = " ".join(folded)
-    found: list[str] = []
+    spans: list[tuple[int, int, list[str]]] = []
     i = 0
     while i < len(written):
         for size in range(min(longest, len(written) - i), 0, -1):
@@ -165,12 +172,42 @@ def acronym_alternatives(text: str, acronyms: Mapping[str, str]) -> list[str]:
                 if all(_same_word(w, k) for w, k in zip(written[i : i + size], known, strict=True))
             ]
             if candidates:
-                found.extend(candidates)
+                spans.append((i, i + size, candidates))
                 i += size
                 break
         else:
             i += 1
-    return _unique_absent(found, present)
+    return spans
+
+
+def acronym_variants(text: str, acronyms: Mapping[str, str], limit: int = 8) -> list[str]:
+    """Other whole readings of `text` with its acronyms expanded and its expansions contracted, for an
+    engine that matches every word: "quy chế VKSND" → ["quy chế Viện kiểm sát nhân dân"]. Each span is
+    swapped alone, then all together; at most `limit` readings, never `text` itself."""
+    written = words(text)
+    spans = _acronym_spans(written, acronyms)
+    readings: list[list[str]] = []
+    for start, end, candidates in spans:
+        for alternative in candidates:
+            readings.append([*written[:start], alternative, *written[end:]])
+    if len(spans) > 1:
+        combined: list[str] = []
+        position = 0
+        for start, end, candidates in spans:
+            combined.extend(written[position:start])
+            combined.append(candidates[0])
+            position = end
+        combined.extend(written[position:])
+        readings.append(combined)
+    variants: list[str] = []
+    seen = {" ".join(tokens(text))}
+    for reading in readings:
+        variant = " ".join(reading)
+        key = " ".join(tokens(variant))
+        if key not in seen:
+            seen.add(key)
+            variants.append(variant)
+    return variants[:limit]
 
 
 def _unique_absent(alternatives: Iterable[str], present: str) -> list[str]:

@@ -1,22 +1,220 @@
-"""The search page. For now it searches page titles and text through Wagtail's database search;
-the search issue replaces the engine behind it with Vietnamese-aware search."""
+"""The search page, `/tim-kiem/?q=...`: one box, results with their moments, facets that combine, sorting and
+pages.
+
+Everything the page shows comes from `search.query.run`, as in the JSON API (search.api), so the two cannot
+disagree about what a user may find. Links are built from the validated `SearchRequest`, not copied from the
+address bar: a facet link keeps the query and every other filter, drops the page number, and carries only
+parameters the search understands.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
 
-from wagtail.models import Page
+from media.timecode import format_timecode
+from search.engines.base import DOCUMENT, FACETS, FacetValue, Hit, Moment, ResultPage
+from search.query import PER_PAGE, TYPE_LABELS, Outcome, SearchRequest, label_facets, parse_request, run
 
-from portal.core.listing import paginate
+FACET_LABELS = {
+    "type": _("Type"),
+    "topic": _("Topic"),
+    "unit": _("Unit"),
+    "field": _("Field of work"),
+    "year": _("Year"),
+}
+SORT_LABELS = {"relevance": _("Relevance"), "newest": _("Newest")}
+# Facet values shown before "Show more": the rest stay in the page, folded away (no script needed).
+FACET_VISIBLE = 8
 
-MAX_QUERY_LENGTH = 200
+
+def params_for(request: SearchRequest, **changes: Any) -> list[tuple[str, str]]:
+    """The query-string parameters that ask for `request` with `changes` (q, type, topic, unit, field, year,
+    sort, page): facet values repeat their name, defaults are left out, so links stay short and stable."""
+    values: dict[str, Any] = {
+        "q": request.q,
+        **{facet: request.selected(facet) for facet in FACETS},
+        "sort": request.sort,
+        "page": 1,
+        **changes,
+    }
+    params: list[tuple[str, str]] = []
+    if values["q"]:
+        params.append(("q", values["q"]))
+    for facet in FACETS:
+        params.extend((facet, str(value)) for value in values[facet])
+    if values["sort"] != ("relevance" if values["q"] else "newest"):
+        params.append(("sort", values["sort"]))
+    if int(values["page"]) > 1:
+        params.append(("page", str(values["page"])))
+    return params
 
 
+def search_url(request: SearchRequest, **changes: Any) -> str:
+    """The search page's address for `request` with `changes` (see `params_for`)."""
+    query = urlencode(params_for(request, **changes))
+    return reverse("search") + (f"?{query}" if query else "")
+
+
+def moment_url(page_url: str, moment: Moment) -> str:
+    """Where the player opens at `moment`: the training page with ?part=N&t=SECONDS (player.js reads both)."""
+    return f"{page_url}?{urlencode({'part': moment.part, 't': int(moment.start)})}"
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    selected: bool
+    url: str  # selects it (added to the others of the facet), or, when selected, removes it
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    label: str
+    options: list[FacetOption]
+    clear_url: str = ""  # set when something is selected in this facet
+
+    @property
+    def visible(self) -> list[FacetOption]:
+        return self.options[:FACET_VISIBLE]
+
+    @property
+    def folded(self) -> list[FacetOption]:
+        return self.options[FACET_VISIBLE:]
+
+
+def facet_groups(request: SearchRequest, result: ResultPage) -> list[FacetGroup]:
+    """The facets as lists of links: selected values first (kept even when nothing matches them any more,
+    so they can be removed), then the others as the engine ranked them (years newest first)."""
+    missing: dict[str, list[FacetValue]] = {}
+    for facet in FACETS:
+        present = {value.value for value in result.facets.get(facet, [])}
+        absent = [value for value in request.selected(facet) if value not in present]
+        if absent:
+            missing[facet] = [FacetValue(value=value, count=0) for value in absent]
+    if missing:
+        label_facets(extra := ResultPage(total=0, hits=[], facets=missing))
+        missing = extra.facets
+
+    groups = []
+    for facet in FACETS:
+        selected = request.selected(facet)
+        values = list(result.facets.get(facet, [])) + missing.get(facet, [])
+        if facet == "year":
+            values.sort(key=lambda value: value.value, reverse=True)
+        values.sort(key=lambda value: value.value not in selected)  # stable: keeps the order within each half
+        options = []
+        for value in values:
+            chosen = value.value in selected
+            others = [v for v in selected if v != value.value] if chosen else [*selected, value.value]
+            options.append(
+                FacetOption(
+                    value=value.value,
+                    label=value.label or value.value,
+                    count=value.count,
+                    selected=chosen,
+                    url=search_url(request, **{facet: others}),
+                )
+            )
+        if options:
+            groups.append(
+                FacetGroup(
+                    name=facet,
+                    label=str(FACET_LABELS[facet]),
+                    options=options,
+                    clear_url=search_url(request, **{facet: ()}) if selected else "",
+                )
+            )
+    return groups
+
+
+@dataclass(frozen=True)
+class MomentLink:
+    time: str  # "12:34", or "1:02:03" past an hour
+    url: str
+    text: str  # HTML with <mark>, escaped by the engine
+
+
+@dataclass
+class ResultItem:
+    hit: Hit
+    type_label: str
+    moments: list[MomentLink] = field(default_factory=list)
+
+    @property
+    def is_document(self) -> bool:
+        return self.hit.type == DOCUMENT
+
+    @property
+    def parent_link(self) -> str:
+        """The page a document belongs to, as a link (its title alone when it has no address)."""
+        if not self.hit.parent_url:
+            return self.hit.parent_title
+        return format_html('<a href="{}">{}</a>', self.hit.parent_url, self.hit.parent_title)
+
+
+def result_items(hits: Iterable[Hit]) -> list[ResultItem]:
+    return [
+        ResultItem(
+            hit=hit,
+            type_label=str(TYPE_LABELS.get(hit.type, hit.type)),
+            moments=[
+                MomentLink(time=format_timecode(moment.start), url=moment_url(hit.url, moment), text=moment.text)
+                for moment in hit.moments
+            ],
+        )
+        for hit in hits
+    ]
+
+
+def pages_of(outcome: Outcome) -> PaginatorPage:
+    """A Django paginator page over the results' count, for templates/components/pagination.html (whose links
+    keep the rest of the query string)."""
+    capped = min(outcome.result.total, outcome.page_count * PER_PAGE)
+    return Paginator(range(capped), PER_PAGE).get_page(outcome.request.page)
+
+
+@require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
-    results = None
-    if query:
-        pages = Page.objects.live().public().specific().search(query)
-        results = paginate(request, list(pages))
-    return render(request, "search/search.html", {"query": query, "results": results})
+    search_request = parse_request(request.GET)
+    context: dict[str, Any] = {"search_request": search_request, "q": search_request.q, "outcome": None}
+    if not (search_request.q or search_request.filtered):
+        return render(request, "search/search.html", context)
+
+    outcome = run(search_request, request.user)
+    result = outcome.result
+    if result.total and search_request.page > outcome.page_count:
+        return redirect(search_url(search_request, page=outcome.page_count))
+    sorts = [
+        {"label": label, "url": search_url(search_request, sort=sort), "current": sort == search_request.sort}
+        for sort, label in SORT_LABELS.items()
+    ]
+    context.update(
+        outcome=outcome,
+        result=result,
+        items=result_items(result.hits),
+        facets=facet_groups(search_request, result),
+        sorts=sorts if search_request.q else [],
+        pages=pages_of(outcome),
+        clear_filters_url=search_url(search_request, **dict.fromkeys(FACETS, ())) if search_request.filtered else "",
+        suggestion_link=format_html(
+            '<a href="{}">{}</a>', search_url(search_request, q=result.suggestion), result.suggestion
+        )
+        if result.suggestion
+        else "",
+    )
+    return render(request, "search/search.html", context)

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.module_loading import import_string
 
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -46,6 +47,10 @@ def serves_video(queues: list[str]) -> bool:
     return "video" in queues or "*" in queues
 
 
+def serves_default(queues: list[str]) -> bool:
+    return "default" in queues or "*" in queues
+
+
 def housekeeping() -> None:
     """Requeue transcodes whose worker died (restart, power loss, a machine gone); remove unfinished
     uploads abandoned long ago, which only take disk space."""
@@ -54,9 +59,9 @@ def housekeeping() -> None:
 
 
 class Upkeep:
-    """What the worker's side thread does at each tick: the heartbeat, and the video queue's
-    housekeeping every HOUSEKEEPING_SECONDS, so a job found dead is retried without waiting for a
-    worker restart."""
+    """What the worker's side thread does at each tick: the heartbeat, and every HOUSEKEEPING_SECONDS the
+    video queue's housekeeping (a job found dead is retried without waiting for a worker restart) and, for
+    the default queue, the hooks named in WORKER_HOUSEKEEPING (the search outbox retry)."""
 
     def __init__(self, worker_id: str, queues: list[str], housekeeping_seconds: float | None = None) -> None:
         self.worker_id = worker_id
@@ -66,9 +71,17 @@ class Upkeep:
 
     def tick(self) -> None:
         beat(self.worker_id, self.queues)
-        if serves_video(self.queues) and time.monotonic() >= self.next_housekeeping:
-            self.next_housekeeping = time.monotonic() + self.every
+        if time.monotonic() < self.next_housekeeping:
+            return
+        self.next_housekeeping = time.monotonic() + self.every
+        if serves_video(self.queues):
             housekeeping()
+        if serves_default(self.queues):
+            for hook in settings.WORKER_HOUSEKEEPING:
+                try:
+                    import_string(hook)()
+                except Exception:  # one failing hook must not stop the heartbeat or the others
+                    logger.exception("Worker housekeeping %s failed", hook)
 
 
 def _beat_forever(upkeep: Upkeep, stop: threading.Event) -> None:

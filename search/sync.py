@@ -1,0 +1,258 @@
+"""Keeping the index in step with the database, by outbox.
+
+Every change that affects what search shows — publishing, unpublishing, a new draft of a write-up,
+deleting, moving, a privacy change, renaming a unit, topic or field of work, a new transcript, a replaced
+document — writes an `IndexChange` row ("page N changed") in the same transaction as the change (signal
+receivers below). When the transaction commits, the sync task is queued; it rebuilds the documents of each
+named page from the database (search.documents) and sends them in bulk to every engine (the database index
+always, Elasticsearch when configured). A rollback takes its outbox rows with it, so nothing uncommitted is
+ever indexed; an engine that is down leaves the rows pending and they are retried (the task re-queues itself
+when its backend can defer, and the worker's housekeeping calls `retry_pending`), so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.utils import timezone
+
+from wagtail.documents.models import Document
+from wagtail.models import Page, PageViewRestriction, Revision
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from django_tasks import task, task_backends
+
+from media.signals import transcript_changed
+from portal.home.models import Topic
+from portal.practices.models import FieldOfWork, GoodPracticePage, PracticeAttachment
+from portal.trainings.models import Attachment, RecordingPart, TrainingPage
+from portal.units.models import Unit
+from search import engines
+from search.documents import documents_for_page, page_ids_for_pages_under
+from search.engines.base import Engine, EngineUnavailable
+from search.models import IndexChange
+
+logger = logging.getLogger(__name__)
+
+BATCH = 200  # pages per bulk round
+RETRY_AFTER = timedelta(seconds=30)
+KEEP_DONE = timedelta(days=7)  # done rows kept for rebuild replays and for looking back
+
+# --- Writing the outbox ------------------------------------------------------------------------------
+
+
+def record(page_ids: Iterable[int]) -> None:
+    """Note that these pages changed; the sync task picks them up once the transaction commits."""
+    ids = sorted(set(page_ids))
+    if not ids:
+        return
+    IndexChange.objects.bulk_create([IndexChange(page_id=page_id) for page_id in ids])
+    _schedule_on_commit()
+
+
+def _schedule_on_commit() -> None:
+    """Queue the task once per transaction, however many pages it changed."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(func is schedule for _, func, _ in connection.run_on_commit):
+        return
+    transaction.on_commit(schedule)
+
+
+def schedule() -> None:
+    """Queue the sync task (on the backend named by SEARCH_TASK_BACKEND)."""
+    try:
+        sync_search_index.using(backend=settings.SEARCH_TASK_BACKEND).enqueue()
+    except Exception:  # the queue is down: rows stay pending and the worker's housekeeping drains them
+        logger.exception("Could not queue the search sync task; the outbox keeps the changes")
+
+
+# --- Draining it -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainResult:
+    pages: int = 0
+    documents: int = 0
+    failed: dict[str, str] = field(default_factory=dict)  # engine name → error
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def apply_pages(page_ids: list[int], targets: list[Engine]) -> DrainResult:
+    """Send the current documents of `page_ids` to each engine. Engines that fail are listed, not raised."""
+    result = DrainResult(pages=len(page_ids))
+    built = {page_id: documents_for_page(page_id) for page_id in page_ids}
+    docs = [doc for page_docs in built.values() for doc in page_docs]
+    result.documents = len(docs)
+    for engine in targets:
+        try:
+            if docs:
+                engine.upsert(docs)
+            for page_id, page_docs in built.items():
+                engine.delete_page(page_id, keep=[doc.key for doc in page_docs])
+        except EngineUnavailable as failure:
+            result.failed[engine.name] = str(failure.__cause__ or failure) or type(failure).__name__
+            logger.warning("Search engine %s unavailable during sync: %s", engine.name, failure)
+    return result
+
+
+def drain(limit: int | None = None) -> DrainResult:
+    """Apply pending outbox rows, in batches, until none are left (or an engine fails)."""
+    total = DrainResult()
+    done = 0
+    while limit is None or done < limit:
+        rows = list(
+            IndexChange.objects.filter(done_at__isnull=True).order_by("pk").values_list("pk", "page_id")[:BATCH]
+        )
+        if not rows:
+            break
+        page_ids = sorted({page_id for _, page_id in rows})
+        row_ids = [pk for pk, _ in rows]
+        result = apply_pages(page_ids, engines.engines())
+        total.pages += result.pages
+        total.documents += result.documents
+        done += len(rows)
+        if result.ok:
+            IndexChange.objects.filter(pk__in=row_ids).update(done_at=timezone.now(), error="")
+        else:
+            total.failed.update(result.failed)
+            error = "; ".join(f"{name}: {message}" for name, message in result.failed.items())[:2000]
+            IndexChange.objects.filter(pk__in=row_ids).update(error=error, attempts=F("attempts") + 1)
+            break
+    IndexChange.objects.filter(done_at__lt=timezone.now() - KEEP_DONE).delete()
+    return total
+
+
+def pending_count() -> int:
+    return IndexChange.objects.filter(done_at__isnull=True).count()
+
+
+def retry_pending() -> None:
+    """For the worker's housekeeping: drain what an outage left behind."""
+    if pending_count():
+        drain()
+
+
+def replay_since(moment: datetime, targets: list[Engine]) -> DrainResult:
+    """Re-apply every page changed since `moment` (done or not): what a rebuild must not miss."""
+    page_ids = sorted(set(IndexChange.objects.filter(created_at__gte=moment).values_list("page_id", flat=True)))
+    result = DrainResult()
+    for start in range(0, len(page_ids), BATCH):
+        part = apply_pages(page_ids[start : start + BATCH], targets)
+        result.pages += part.pages
+        result.documents += part.documents
+        result.failed.update(part.failed)
+    return result
+
+
+@task()
+def sync_search_index() -> dict[str, Any]:
+    result = drain()
+    if not result.ok:
+        backend = task_backends[settings.SEARCH_TASK_BACKEND]
+        if backend.supports_defer:
+            sync_search_index.using(
+                backend=settings.SEARCH_TASK_BACKEND, run_after=timezone.now() + RETRY_AFTER
+            ).enqueue()
+    return {"pages": result.pages, "documents": result.documents, "failed": result.failed}
+
+
+# --- What counts as a change -------------------------------------------------------------------------
+
+SEARCHABLE = (TrainingPage, GoodPracticePage)
+
+
+def _on_publish_or_unpublish(sender: Any, instance: Page, **kwargs: Any) -> None:
+    if isinstance(instance, SEARCHABLE):
+        record([instance.pk])
+
+
+def _on_revision_saved(sender: Any, instance: Revision, created: bool, **kwargs: Any) -> None:
+    # A new draft of a write-up changes what its unit's submitters and the reviewers find.
+    if created and instance.content_type.model_class() is GoodPracticePage:
+        record([int(instance.object_id)])
+
+
+def _on_page_deleted(sender: Any, instance: Page, **kwargs: Any) -> None:
+    record([instance.pk])
+
+
+def _on_page_moved(sender: Any, instance: Page, **kwargs: Any) -> None:
+    record(page_ids_for_pages_under(instance))
+
+
+def _on_restriction_changed(sender: Any, instance: PageViewRestriction, **kwargs: Any) -> None:
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        record(page_ids_for_pages_under(page))
+
+
+def _on_restriction_groups_changed(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
+    if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, PageViewRestriction):
+        _on_restriction_changed(sender, instance)
+
+
+def _on_unit_saved(sender: Any, instance: Unit, **kwargs: Any) -> None:
+    record(
+        [
+            *TrainingPage.objects.filter(unit=instance).values_list("pk", flat=True),
+            *GoodPracticePage.objects.filter(unit=instance).values_list("pk", flat=True),
+        ]
+    )
+
+
+def _on_topic_changed(sender: Any, instance: Topic, **kwargs: Any) -> None:
+    record(
+        [
+            *TrainingPage.objects.filter(topic_items__tag=instance).values_list("pk", flat=True),
+            *GoodPracticePage.objects.filter(topic_items__tag=instance).values_list("pk", flat=True),
+        ]
+    )
+
+
+def _on_field_saved(sender: Any, instance: FieldOfWork, **kwargs: Any) -> None:
+    record(GoodPracticePage.objects.filter(field_of_work=instance).values_list("pk", flat=True))
+
+
+def _on_transcript_changed(sender: Any, video: Any, **kwargs: Any) -> None:
+    record(RecordingPart.objects.filter(video=video).values_list("page_id", flat=True))
+
+
+def _on_document_saved(sender: Any, instance: Document, **kwargs: Any) -> None:
+    record(
+        [
+            *Attachment.objects.filter(document=instance).values_list("page_id", flat=True),
+            *PracticeAttachment.objects.filter(document=instance).values_list("page_id", flat=True),
+        ]
+    )
+
+
+def connect() -> None:
+    """Called once from SearchConfig.ready()."""
+    page_published.connect(_on_publish_or_unpublish, dispatch_uid="search-published")
+    page_unpublished.connect(_on_publish_or_unpublish, dispatch_uid="search-unpublished")
+    post_save.connect(_on_revision_saved, sender=Revision, dispatch_uid="search-revision")
+    for model in SEARCHABLE:
+        post_delete.connect(_on_page_deleted, sender=model, dispatch_uid=f"search-deleted-{model.__name__}")
+    post_page_move.connect(_on_page_moved, dispatch_uid="search-moved")
+    post_save.connect(_on_restriction_changed, sender=PageViewRestriction, dispatch_uid="search-restriction")
+    post_delete.connect(_on_restriction_changed, sender=PageViewRestriction, dispatch_uid="search-unrestricted")
+    m2m_changed.connect(
+        _on_restriction_groups_changed, sender=PageViewRestriction.groups.through, dispatch_uid="search-groups"
+    )
+    post_save.connect(_on_unit_saved, sender=Unit, dispatch_uid="search-unit")
+    post_save.connect(_on_topic_changed, sender=Topic, dispatch_uid="search-topic")
+    pre_delete.connect(_on_topic_changed, sender=Topic, dispatch_uid="search-topic-deleted")
+    post_save.connect(_on_field_saved, sender=FieldOfWork, dispatch_uid="search-field")
+    transcript_changed.connect(_on_transcript_changed, dispatch_uid="search-transcript")
+    post_save.connect(_on_document_saved, sender=Document, dispatch_uid="search-document")
