@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -91,7 +92,11 @@ def _values(params: Mapping[str, Any], name: str) -> list[str]:
 
 
 def _ints(params: Mapping[str, Any], name: str) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(int(value) for value in _values(params, name) if value.isdigit() and len(value) < 10))
+    return tuple(dict.fromkeys(int(value) for value in _values(params, name) if _is_number(value)))
+
+
+def _is_number(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) < 10
 
 
 def parse_request(params: Mapping[str, Any]) -> SearchRequest:
@@ -101,7 +106,7 @@ def parse_request(params: Mapping[str, Any]) -> SearchRequest:
     types = tuple(dict.fromkeys(value for value in _values(params, "type") if value in TYPES))
     sort = str(params.get("sort", "") or "")
     page_text = str(params.get("page", "") or "1")
-    page = int(page_text) if page_text.isdigit() and len(page_text) < 6 else 1
+    page = int(page_text) if _is_number(page_text) else 1
     return SearchRequest(
         q=normalize(" ".join(q.split())),
         types=types,
@@ -158,7 +163,10 @@ def run(request: SearchRequest, user: Any, *, record: bool = True) -> Outcome:
 
 def suggest(text: str) -> str:
     """A better spelling of `text` from the words of the index, or "" ("dao tso" → "đào tạo")."""
-    suggestion = engines.database_engine().suggest(text)  # type: ignore[attr-defined]
+    try:
+        suggestion = engines.database_engine().suggest(text)  # type: ignore[attr-defined]
+    except DatabaseError:
+        return ""
     return suggestion if suggestion and tokens(suggestion) != tokens(text) else ""
 
 

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
@@ -44,6 +45,7 @@ logger = logging.getLogger(__name__)
 
 BATCH = 200  # pages per bulk round
 RETRY_AFTER = timedelta(seconds=30)
+RETRY_LOCK = "search:sync-retry-queued"
 KEEP_DONE = timedelta(days=7)  # done rows kept for rebuild replays and for looking back
 
 # --- Writing the outbox ------------------------------------------------------------------------------
@@ -82,16 +84,24 @@ class DrainResult:
     pages: int = 0
     documents: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # engine name → error
+    broken_pages: set[int] = field(default_factory=set)  # pages whose documents could not be built
 
     @property
     def ok(self) -> bool:
-        return not self.failed
+        return not self.failed and not self.broken_pages
 
 
 def apply_pages(page_ids: list[int], targets: list[Engine]) -> DrainResult:
-    """Send the current documents of `page_ids` to each engine. Engines that fail are listed, not raised."""
+    """Send the current documents of `page_ids` to each engine. Engines that fail are listed in `failed`,
+    pages whose documents could not be built in `broken_pages`; neither is raised."""
     result = DrainResult(pages=len(page_ids))
-    built = {page_id: documents_for_page(page_id) for page_id in page_ids}
+    built: dict[int, list[Any]] = {}
+    for page_id in page_ids:
+        try:
+            built[page_id] = documents_for_page(page_id)
+        except Exception:  # one page that cannot be read must not hold up every other change
+            logger.exception("Cannot build the search documents of page %s; its change stays pending", page_id)
+            result.broken_pages.add(page_id)
     docs = [doc for page_docs in built.values() for doc in page_docs]
     result.documents = len(docs)
     for engine in targets:
@@ -107,28 +117,42 @@ def apply_pages(page_ids: list[int], targets: list[Engine]) -> DrainResult:
 
 
 def drain(limit: int | None = None) -> DrainResult:
-    """Apply pending outbox rows, in batches, until none are left (or an engine fails)."""
+    """Apply pending outbox rows, in batches, until none are left.
+
+    An engine that fails is left out of the rest of this drain (no waiting for its timeout at every batch)
+    while the others, the database fallback above all, still get every change; the rows stay pending, with
+    the error, until every engine has them. Applying a page again is harmless (it is rebuilt from the
+    database), so a later drain simply sends them all again."""
     total = DrainResult()
     done = 0
+    targets = engines.engines()
+    after = 0
     while limit is None or done < limit:
         rows = list(
-            IndexChange.objects.filter(done_at__isnull=True).order_by("pk").values_list("pk", "page_id")[:BATCH]
+            IndexChange.objects.filter(done_at__isnull=True, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", "page_id")[:BATCH]
         )
         if not rows:
             break
+        after = rows[-1][0]
         page_ids = sorted({page_id for _, page_id in rows})
-        row_ids = [pk for pk, _ in rows]
-        result = apply_pages(page_ids, engines.engines())
+        result = apply_pages(page_ids, [engine for engine in targets if engine.name not in total.failed])
         total.pages += result.pages
         total.documents += result.documents
+        total.failed.update(result.failed)
+        total.broken_pages |= result.broken_pages
         done += len(rows)
-        if result.ok:
-            IndexChange.objects.filter(pk__in=row_ids).update(done_at=timezone.now(), error="")
-        else:
-            total.failed.update(result.failed)
-            error = "; ".join(f"{name}: {message}" for name, message in result.failed.items())[:2000]
-            IndexChange.objects.filter(pk__in=row_ids).update(error=error, attempts=F("attempts") + 1)
-            break
+        failed_rows = [pk for pk, page_id in rows if total.failed or page_id in result.broken_pages]
+        ok_rows = [pk for pk, _ in rows if pk not in set(failed_rows)]
+        IndexChange.objects.filter(pk__in=ok_rows).update(done_at=timezone.now(), error="")
+        if failed_rows:
+            messages = [f"{name}: {message}" for name, message in total.failed.items()]
+            if result.broken_pages:
+                messages.append("the page could not be read (see the log)")
+            IndexChange.objects.filter(pk__in=failed_rows).update(
+                error="; ".join(messages)[:2000], attempts=F("attempts") + 1
+            )
     IndexChange.objects.filter(done_at__lt=timezone.now() - KEEP_DONE).delete()
     return total
 
@@ -158,7 +182,9 @@ def replay_since(moment: datetime, targets: list[Engine]) -> DrainResult:
 @task()
 def sync_search_index() -> dict[str, Any]:
     result = drain()
-    if not result.ok:
+    # One retry queued per process and period, however many changes were made during the outage (the
+    # default worker's housekeeping also retries every minute).
+    if not result.ok and cache.add(RETRY_LOCK, True, int(RETRY_AFTER.total_seconds())):
         backend = task_backends[settings.SEARCH_TASK_BACKEND]
         if backend.supports_defer:
             sync_search_index.using(
@@ -237,6 +263,11 @@ def _on_document_saved(sender: Any, instance: Document, **kwargs: Any) -> None:
     )
 
 
+def _on_document_deleted(sender: Any, instance: Document, **kwargs: Any) -> None:
+    # Before the cascade removes the attachments that say which pages showed the file.
+    _on_document_saved(sender, instance)
+
+
 def connect() -> None:
     """Called once from SearchConfig.ready()."""
     page_published.connect(_on_publish_or_unpublish, dispatch_uid="search-published")
@@ -256,3 +287,4 @@ def connect() -> None:
     post_save.connect(_on_field_saved, sender=FieldOfWork, dispatch_uid="search-field")
     transcript_changed.connect(_on_transcript_changed, dispatch_uid="search-transcript")
     post_save.connect(_on_document_saved, sender=Document, dispatch_uid="search-document")
+    pre_delete.connect(_on_document_deleted, sender=Document, dispatch_uid="search-document-deleted")

@@ -10,6 +10,7 @@ import logging
 from functools import cache
 
 from django.conf import settings
+from django.db import DatabaseError
 
 from search.engines.base import Engine, EngineUnavailable, Query, ResultPage
 
@@ -57,6 +58,13 @@ def search(query: Query) -> ResultPage:
         return engine.search(query)
     except EngineUnavailable:
         logger.warning("Search engine %s unavailable; answering from the database", engine.name, exc_info=True)
-    result = database_engine().search(query)
+    except DatabaseError:  # the database engine refused this query: an empty answer, never an error page
+        logger.exception("The database search failed for %r", query.text)
+        return ResultPage(total=0, hits=[], facets={}, engine=engine.name, degraded=True)
+    try:
+        result = database_engine().search(query)
+    except DatabaseError:
+        logger.exception("The database search failed for %r", query.text)
+        return ResultPage(total=0, hits=[], facets={}, engine="database", degraded=True)
     result.degraded = True
     return result

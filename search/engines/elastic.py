@@ -482,6 +482,10 @@ class ElasticsearchEngine:
         self.ensure_index()
         doomed = Search(index=self.alias).filter("term", page_id=page_id).exclude("ids", values=list(keep))
         with self._errors():
+            # delete_by_query only sees what a refresh made searchable: documents written by the previous
+            # drain a moment ago (a page unpublished right after it was published) must be seen too.
+            if not self.refresh_writes:
+                self.writer.indices.refresh(index=self.alias)
             self.writer.delete_by_query(
                 index=self.alias,
                 body={"query": doomed.to_dict()["query"]},

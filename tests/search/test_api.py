@@ -229,3 +229,20 @@ def test_suggestions_never_name_a_page_the_user_may_not_see(as_lan, hidden_pages
 
 def test_an_empty_prefix_suggests_nothing(as_lan, index):
     assert as_lan.get(COMPLETE, {"q": "  "}).json() == {"query": "  ", "suggestions": []}
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=ma+t%C3%BAy&page=%C2%B2",
+        "q=ma+t%C3%BAy&topic=%C2%B2&unit=abc",
+        "q=%CD%8F%E1%A6%B0",
+        "q=" + "kiem+" * 80,
+        "q=%21%21%3F",
+    ],
+)
+def test_odd_input_never_breaks_the_answer(as_lan, index, query):
+    index.upsert([doc("training:11", "Kiểm sát án ma túy")])
+    response = as_lan.get(f"{API}?{query}")
+    assert response.status_code == 200
+    assert set(response.json()) >= {"total", "results", "facets"}

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -103,6 +104,7 @@ def test_the_sync_task_is_queued_once_per_transaction_and_only_when_it_commits(
 
 def test_the_sync_task_drains_the_outbox():
     training = add_training("Tập huấn kỹ năng tranh tụng")
+    cache.delete(sync.RETRY_LOCK)
     outcome = sync.sync_search_index.call()
     assert outcome["failed"] == {}
     assert outcome["pages"] >= 1
@@ -230,7 +232,37 @@ def test_replacing_an_attached_document_notes_its_page(settings, tmp_path):
     assert pending() == {write_up.pk}
 
 
+def test_deleting_an_attached_document_takes_it_out_of_search(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    write_up = add_practice("Cách làm hay C")
+    document = Document.objects.create(title="Báo cáo mật", file=ContentFile(b"%PDF-1.4 mat", name="bao-cao.pdf"))
+    PracticeAttachment.objects.create(page=write_up, document=document, title="Báo cáo mật", text="Số liệu mật")
+    settle()
+    key = f"document:{write_up.pk}:{document.pk}"
+    assert key in indexed()
+
+    document.delete()
+    assert pending() == {write_up.pk}
+    sync.drain()
+    assert key not in indexed() and f"practice:{write_up.pk}" in indexed()
+
+
 # --- Draining ------------------------------------------------------------------------------------------
+
+
+def test_while_elasticsearch_is_down_every_batch_still_reaches_the_database(settings, closed_port_url, monkeypatch):
+    settings.ELASTICSEARCH_URL = closed_port_url
+    engines._elasticsearch_engine.cache_clear()
+    monkeypatch.setattr(sync, "BATCH", 1)
+    first, second = add_training("Tập huấn A"), add_training("Tập huấn B")
+
+    result = sync.drain()
+    assert set(result.failed) == {"elasticsearch"}
+    assert {f"training:{first.pk}", f"training:{second.pk}"} <= indexed()  # both batches, not only the first
+    assert pending() == {first.pk, second.pk}  # kept until Elasticsearch has them too
+
+    settings.ELASTICSEARCH_URL = None
+    engines._elasticsearch_engine.cache_clear()
 
 
 def test_an_engine_that_is_down_keeps_the_rows_with_the_error_and_the_task_retries_later(settings, closed_port_url):
@@ -246,6 +278,7 @@ def test_an_engine_that_is_down_keeps_the_rows_with_the_error_and_the_task_retri
     assert change.attempts == 1 and "elasticsearch" in change.error
     assert f"training:{training.pk}" in indexed()  # the database engine took it all the same
 
+    cache.delete(sync.RETRY_LOCK)
     outcome = sync.sync_search_index.call()
     assert outcome["failed"]
     assert IndexChange.objects.get(page_id=training.pk).attempts == 2

@@ -13,7 +13,6 @@ from django.utils import timezone
 from search import engines
 from search.documents import all_documents
 from search.engines.base import Engine, EngineUnavailable
-from search.models import IndexChange
 from search.sync import drain, pending_count, replay_since
 
 
@@ -68,7 +67,11 @@ class Command(BaseCommand):
         if not replayed.ok:
             raise CommandError(f"Changes made during the rebuild could not be replayed: {replayed.failed}")
         self.stdout.write(f"replayed {replayed.pages} pages changed during the rebuild")
-        IndexChange.objects.filter(created_at__lt=started, done_at__isnull=True).update(done_at=timezone.now())
+        if len(targets) == len(engines.engines()):
+            # Waiting changes are now in the new index, but only a drain to every engine may mark them done.
+            waiting = drain()
+            if not waiting.ok:
+                raise CommandError(f"Waiting changes could not be applied: {waiting.failed}; they stay pending.")
         self.stdout.write(self.style.SUCCESS("Rebuild done."))
 
     def _check(self, targets: list[Engine], show: int) -> None:
