@@ -16,11 +16,11 @@ import pytest
 from portal.home.models import Topic
 from portal.units import roles
 from search import engines
-from search.engines.base import DOCUMENT, PRACTICE, TRAINING, Moment, SearchDoc
+from search.engines.base import DOCUMENT, PRACTICE, TRAINING, Moment
 from search.models import Acronym, clear_acronym_cache
 from search.sync import drain
-from search.text import normalize
 from tests.practices.pages import add_practice, add_training
+from tests.search.docs import doc
 
 API = "/api/v1/search/"
 COMPLETE = "/api/v1/search/complete/"
@@ -47,20 +47,6 @@ def index(db):
 def as_lan(client, lan_viewer):
     client.force_login(lan_viewer)
     return client
-
-
-def doc(key: str, title: str, **fields: object) -> SearchDoc:
-    kind, page_id = key.split(":")[0], int(key.split(":")[1])
-    values: dict[str, object] = {
-        "key": key,
-        "type": kind,
-        "page_id": page_id,
-        "title": normalize(title),
-        "url": f"/tap-huan/trang-{page_id}/",
-        "date": datetime.date(2026, 3, 15),
-    }
-    values.update(fields)
-    return SearchDoc(**values)  # type: ignore[arg-type]
 
 
 def test_the_answer_has_exactly_the_documented_shape(as_lan, index, hanoi):

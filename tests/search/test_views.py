@@ -20,13 +20,13 @@ import pytest
 from portal.home.models import Topic
 from portal.practices.models import FieldOfWork
 from search import engines
-from search.engines.base import DOCUMENT, PRACTICE, TRAINING, FacetValue, Moment, ResultPage, SearchDoc
+from search.engines.base import DOCUMENT, PRACTICE, TRAINING, FacetValue, Moment, ResultPage
 from search.models import ZeroResultQuery, clear_acronym_cache
 from search.query import PER_PAGE, TYPE_LABELS, parse_request
 from search.sync import drain
-from search.text import normalize
 from search.views import facet_groups, params_for
 from tests.practices.pages import add_practice, add_training
+from tests.search.docs import doc
 
 PASSWORD = "demo12345"
 
@@ -43,20 +43,6 @@ def fresh_acronyms():
     clear_acronym_cache()
     yield
     clear_acronym_cache()
-
-
-def doc(key: str, title: str, **fields: object) -> SearchDoc:
-    kind, page_id = key.split(":")[0], int(key.split(":")[1])
-    values: dict[str, object] = {
-        "key": key,
-        "type": kind,
-        "page_id": page_id,
-        "title": normalize(title),
-        "url": f"/tap-huan/trang-{page_id}/",
-        "date": datetime.date(2026, 3, 15),
-    }
-    values.update(fields)
-    return SearchDoc(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
