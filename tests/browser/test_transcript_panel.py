@@ -102,10 +102,6 @@ def training(sources, settings, tmp_path) -> TrainingPage:
     return TrainingPage.objects.get(pk=page.pk)
 
 
-def is_save(request: Request) -> bool:
-    return request.method == "POST" and request.url.endswith("/vi-tri/")
-
-
 @pytest.fixture
 def watch(page: Page, live_server, login, lan_viewer):
     """Log in as Lan and open a training page; returns once the player and its transcript are loaded."""
