@@ -17,6 +17,7 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from django.db import connections
 
@@ -101,3 +102,40 @@ def login(page: Page, live_server: LiveServer, username: str, password: str) -> 
 def login_fixture() -> Callable[[Page, LiveServer, str, str], None]:
     """The ``login`` helper, as a fixture: with --import-mode=importlib, conftest modules cannot be imported."""
     return login
+
+
+class QuietBeforeFlush:
+    """Lets a player page go quiet before the test's data is flushed.
+
+    The live server shares the test's in-memory database connection: a request still running when the data
+    is flushed (a segment, a transcript, the position the player saves as the page goes away) breaks the
+    flush with a locked table or a foreign key seen half-deleted. Call `start()` before the page loads and
+    `finish()` at teardown: it stops position saves, leaves the page and waits for what is in flight."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.in_flight: set[Any] = set()
+        self.errors: list[str] = []
+
+    def start(self) -> None:
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("request", lambda request: self.in_flight.add(request))
+        self.page.on("requestfinished", lambda request: self.in_flight.discard(request))
+        self.page.on("requestfailed", lambda request: self.in_flight.discard(request))
+
+    def finish(self) -> None:
+        self.page.route("**/vi-tri/", lambda route: route.abort())
+        self.page.goto("about:blank")
+        for _ in range(300):  # up to 30 s: a loaded machine answers slowly
+            if not self.in_flight:
+                break
+            self.page.wait_for_timeout(100)
+        self.page.wait_for_timeout(300)  # the server finishes its side after the browser has the last byte
+
+
+@pytest.fixture
+def quiet(page: Page) -> QuietBeforeFlush:
+    """A QuietBeforeFlush on the test's page, already listening."""
+    helper = QuietBeforeFlush(page)
+    helper.start()
+    return helper

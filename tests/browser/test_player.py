@@ -113,16 +113,8 @@ def training(recordings, settings, lan_viewer) -> TrainingPage:
 
 
 @pytest.fixture
-def watch(page: Page, live_server, login, lan_viewer):
+def watch(page: Page, live_server, login, lan_viewer, quiet):
     """Log in as Lan and open a training page; returns after the player has loaded its first part."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # Every request in flight, not only the position saves: the live server shares the test's in-memory
-    # database connection, and a request still running when the test's data is flushed breaks the flush.
-    saving: set[Request] = set()
-    page.on("request", lambda request: saving.add(request))
-    page.on("requestfinished", lambda request: saving.discard(request))
-    page.on("requestfailed", lambda request: saving.discard(request))
     login(page, live_server, lan_viewer.username, PASSWORD)
 
     def open_page(training: TrainingPage, query: str = "") -> Page:
@@ -131,16 +123,8 @@ def watch(page: Page, live_server, login, lan_viewer):
         return page
 
     yield open_page
-    # The player saves the position as the page goes away: stop that, and let the saves already sent
-    # finish, before the test's data is flushed under the live server's feet.
-    page.route("**/vi-tri/", lambda route: route.abort())
-    page.goto("about:blank")
-    for _ in range(300):  # up to 30 s: a loaded machine answers slowly
-        if not saving:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(300)  # the server finishes its side after the browser has the last byte
-    assert errors == []
+    quiet.finish()
+    assert quiet.errors == []
 
 
 def is_save(request: Request) -> bool:

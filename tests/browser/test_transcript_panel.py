@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import translation
 
 import pytest
-from playwright.sync_api import Page, Request, expect
+from playwright.sync_api import Page, expect
 
 from media import processing
 from media.captions import Cue
@@ -103,17 +103,8 @@ def training(sources, settings, tmp_path) -> TrainingPage:
 
 
 @pytest.fixture
-def watch(page: Page, live_server, login, lan_viewer):
+def watch(page: Page, live_server, login, lan_viewer, quiet):
     """Log in as Lan and open a training page; returns once the player and its transcript are loaded."""
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # Every request in flight, not only the position saves: the live server shares the test's in-memory
-    # database connection, and a segment or transcript request still running when the test's data is flushed
-    # breaks the flush (a locked table, a foreign key seen half-deleted).
-    saving: set[Request] = set()
-    page.on("request", lambda request: saving.add(request))
-    page.on("requestfinished", lambda request: saving.discard(request))
-    page.on("requestfailed", lambda request: saving.discard(request))
     login(page, live_server, lan_viewer.username, PASSWORD)
 
     def open_page(training: TrainingPage, query: str = "") -> Page:
@@ -124,14 +115,8 @@ def watch(page: Page, live_server, login, lan_viewer):
         return page
 
     yield open_page
-    page.route("**/vi-tri/", lambda route: route.abort())
-    page.goto("about:blank")
-    for _ in range(300):  # up to 30 s: a loaded machine answers slowly
-        if not saving:
-            break
-        page.wait_for_timeout(100)
-    page.wait_for_timeout(300)  # the server finishes its side after the browser has the last byte
-    assert errors == []
+    quiet.finish()
+    assert quiet.errors == []
 
 
 def wait_for_time(page: Page, condition: str) -> None:
