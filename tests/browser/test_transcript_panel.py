@@ -125,6 +125,14 @@ def wait_for_time(page: Page, condition: str) -> None:
     )
 
 
+def hold_still(page: Page) -> None:
+    """Let the player ask to play without the clip moving on: lines are 0.15 s long, so a playing clip could
+    leave the chosen line before the test looks at it. `window.playAsked` records that the player asked."""
+    page.locator("[data-video]").evaluate(
+        "video => { video.pause(); video.play = () => { window.playAsked = true; return Promise.resolve(); }; }"
+    )
+
+
 def line(page: Page, text: str):
     """The line whose text ends with `text` ("Câu thứ 4" is not "Câu thứ 40")."""
     return page.locator(LINES, has_text=re.compile(re.escape(text) + "$"))
@@ -173,15 +181,18 @@ def test_the_panel_lists_the_lines_with_their_times_and_downloads(watch, trainin
 
 def test_clicking_a_line_seeks_the_player_there(watch, training):
     page = watch(training)
+    hold_still(page)
 
     line(page, "Kiểm sát viên đặt câu hỏi").click()
 
-    wait_for_time(page, "t >= 3.0")
+    wait_for_time(page, "t === 3.0")
     expect(line(page, "Kiểm sát viên đặt câu hỏi")).to_have_attribute("aria-current", "true")
+    assert page.evaluate("() => window.playAsked === true")  # and it plays from there
 
 
 def test_a_line_is_chosen_with_the_keyboard_too(watch, training):
     page = watch(training)
+    hold_still(page)
     first = page.locator(LINES).first
     expect(first).to_have_attribute("tabindex", "0")
     expect(page.locator(f"{LINES}[tabindex='0']")).to_have_count(1)  # the list is one tab stop
@@ -192,8 +203,9 @@ def test_a_line_is_chosen_with_the_keyboard_too(watch, training):
     expect(line(page, "Điều tra viên trình bày kết quả")).to_be_focused()
     page.keyboard.press("Enter")
 
-    wait_for_time(page, "t >= 1.5")
+    wait_for_time(page, "t === 1.5")
     expect(line(page, "Điều tra viên trình bày kết quả")).to_have_attribute("aria-current", "true")
+    assert page.evaluate("() => window.playAsked === true")
 
 
 def test_the_current_line_follows_playback_inside_the_panel_only(watch, training):
