@@ -1,5 +1,6 @@
 """The captions screen of a recording in the admin: upload a WebVTT or SRT file as the part's human transcript,
-see the transcripts it has (source, language, reviewed, number of lines), download or delete them.
+see the transcripts it has (source, language, reviewed, number of lines), download, edit (media/caption_editor.py)
+or delete them.
 
 A file we cannot read is refused as a whole, with media.captions' message naming the line, and the form
 keeps the language and the "reviewed" box the editor chose: only the file must be chosen again (browsers
@@ -102,6 +103,7 @@ def _transcripts_of(video: Video) -> list[Any]:
         transcript.vtt_url = f"{reverse('media:captions', args=[video.key])}?{query}"
         transcript.text_url = f"{reverse('media:transcript_text', args=[video.key])}?{query}"
         transcript.delete_url = reverse("media_captions_delete", args=[video.pk, transcript.pk])
+        transcript.edit_url = reverse("media_captions_edit", args=[video.pk, transcript.pk])
     # Vietnamese first, then people's work before the machine's.
     transcripts.sort(key=lambda t: (t.language != DEFAULT_LANGUAGE, t.language, t.source != TranscriptSource.HUMAN))
     return transcripts

@@ -350,13 +350,13 @@ def _in_order(cues: list[Cue]) -> list[Cue]:
 # --- Writing --------------------------------------------------------------------------------------------
 
 
-def format_timestamp(seconds: float) -> str:
-    """Seconds → "01:02:03.450", the WebVTT form with hours always written."""
+def format_timestamp(seconds: float, hour_digits: int = 2) -> str:
+    """Seconds → "01:02:03.450", the WebVTT form with hours always written (on `hour_digits` digits at least)."""
     total = round(max(0.0, seconds) * 1000)
     hours, rest = divmod(total, 3_600_000)
     minutes, rest = divmod(rest, 60_000)
     secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+    return f"{hours:0{hour_digits}d}:{minutes:02d}:{secs:02d}.{millis:03d}"
 
 
 def to_webvtt(segments: Iterable[TimedText]) -> str:

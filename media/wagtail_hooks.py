@@ -47,6 +47,14 @@ def register_caption_urls() -> list:
 
 
 @hooks.register("register_admin_urls")
+def register_caption_editor_urls() -> list:
+    """The caption editor of one transcript (media/caption_editor.py)."""
+    from media.caption_editor import editor_urls
+
+    return editor_urls()
+
+
+@hooks.register("register_admin_urls")
 def register_transcription_urls() -> list:
     """The automatic transcription screen of a recording (media/transcription_admin.py)."""
     from media.transcription_admin import urlpatterns
