@@ -8,19 +8,29 @@ named page from the database (search.documents) and sends them in bulk to every 
 always, Elasticsearch when configured). A rollback takes its outbox rows with it, so nothing uncommitted is
 ever indexed; an engine that is down leaves the rows pending and they are retried (the task re-queues itself
 when its backend can defer, and the worker's housekeeping calls `retry_pending`), so nothing is lost.
+
+One drain at a time (`drain_lock`), across every worker process: two drains building the same page at once could
+otherwise write the older version last. PostgreSQL holds a session advisory lock; SQLite, which lives on one
+machine, a lock on a file next to the database. Either is released when its process dies.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
-from collections.abc import Iterable
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
@@ -47,6 +57,9 @@ BATCH = 200  # pages per bulk round
 RETRY_AFTER = timedelta(seconds=30)
 RETRY_LOCK = "search:sync-retry-queued"
 KEEP_DONE = timedelta(days=7)  # done rows kept for rebuild replays and for looking back
+DRAIN_WAIT = timedelta(minutes=5)  # how long a drain waits for the one running; then it leaves the rows to it
+DRAIN_LOCK_KEY = 0x5EA2C4D2  # the PostgreSQL advisory lock key (any constant this project alone uses)
+DRAIN_LOCK_POLL = 0.05  # seconds between two tries
 
 # --- Writing the outbox ------------------------------------------------------------------------------
 
@@ -116,13 +129,84 @@ def apply_pages(page_ids: list[int], targets: list[Engine]) -> DrainResult:
     return result
 
 
-def drain(limit: int | None = None) -> DrainResult:
-    """Apply pending outbox rows, in batches, until none are left.
+@contextmanager
+def drain_lock(wait: timedelta = DRAIN_WAIT) -> Iterator[bool]:
+    """Hold the one drain lock of the whole site for the `with` block; yields False when another process (or
+    thread) held it for all of `wait`."""
+    alias = router.db_for_write(IndexChange)
+    connection = connections[alias]
+    with ExitStack() as stack:
+        if connection.vendor == "postgresql":
+            take, release = _advisory_lock(connection)
+        else:
+            take, release = _file_lock(stack.enter_context(_lock_file(alias).open("a")))
+        deadline = time.monotonic() + wait.total_seconds()
+        while not take():
+            if time.monotonic() >= deadline:
+                yield False
+                return
+            time.sleep(DRAIN_LOCK_POLL)
+        try:
+            yield True
+        finally:
+            release()
+
+
+def _advisory_lock(connection: Any) -> tuple[Callable[[], bool], Callable[[], None]]:
+    """Try and release PostgreSQL's session advisory lock (let go by the server if the process dies)."""
+
+    def take() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [DRAIN_LOCK_KEY])
+            return bool(cursor.fetchone()[0])
+
+    def release() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [DRAIN_LOCK_KEY])
+
+    return take, release
+
+
+def _file_lock(handle: Any) -> tuple[Callable[[], bool], Callable[[], None]]:
+    """Try and release an exclusive lock on an open file (let go by the system if the process dies)."""
+
+    def take() -> bool:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    return take, lambda: fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _lock_file(alias: str) -> Path:
+    """The file the drain lock is taken on: next to an SQLite database file, or in the temporary folder for a
+    database in memory (the tests)."""
+    name = str(connections[alias].settings_dict["NAME"])
+    database = Path(name)
+    if name.startswith("file:") or ":memory:" in name or not database.parent.is_dir():
+        digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"portal-search-drain-{digest}.lock"
+    return database.with_name(f"{database.name}.search-drain.lock")
+
+
+def drain(limit: int | None = None, wait: timedelta = DRAIN_WAIT) -> DrainResult:
+    """Apply pending outbox rows, in batches, until none are left; one drain at a time (`drain_lock`).
 
     An engine that fails is left out of the rest of this drain (no waiting for its timeout at every batch)
     while the others, the database fallback above all, still get every change; the rows stay pending, with
     the error, until every engine has them. Applying a page again is harmless (it is rebuilt from the
-    database), so a later drain simply sends them all again."""
+    database), so a later drain simply sends them all again. When another drain runs for longer than `wait`,
+    this one leaves the rows to it and returns an empty result."""
+    with drain_lock(wait) as locked:
+        if not locked:
+            logger.info("Another search sync is still draining the outbox; it will apply these changes")
+            return DrainResult()
+        return _drain(limit)
+
+
+def _drain(limit: int | None) -> DrainResult:
     total = DrainResult()
     done = 0
     targets = engines.engines()

@@ -11,9 +11,11 @@ variants, filters, the viewer's permissions) and gets a `ResultPage` back.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
+
+T = TypeVar("T")
 
 # Types of searchable things, in the order the facet lists them.
 TRAINING = "training"
@@ -30,12 +32,26 @@ NOBODY = -1
 
 @dataclass(frozen=True)
 class Moment:
-    """A timed window of what was said (or shown) in one recording part: about 20-40 s of transcript."""
+    """A timed window of what was said in one recording part (about 20-40 s of transcript), or one page of
+    the slides shown, tied by an editor to a time in a recording or not."""
 
-    part: int  # 1-based recording part
+    part: int  # 1-based recording part; 0 for a slide not tied to a time in a recording
     start: float  # seconds from the start of the part
     end: float
     text: str  # normalised (search.text.normalize)
+    slide: int | None = None  # a page of the training's slides (1-based), when the moment is one
+    link: str = ""  # where a slide opens (the PDF at that page) when it is not tied to a time
+
+
+def keep_a_slide(ranked: Sequence[T], is_slide: Callable[[T], bool], size: int) -> list[T]:
+    """The first `size` of the `ranked` moments of a hit, with its best slide in place of the last one when
+    no slide made it: a training whose recording says a word many times still shows that a slide says it."""
+    chosen = list(ranked[:size])
+    if size > 0 and not any(is_slide(item) for item in chosen):
+        slide = next((item for item in ranked[size:] if is_slide(item)), None)
+        if slide is not None:
+            chosen = [*chosen[: size - 1], slide]
+    return chosen
 
 
 @dataclass(frozen=True)

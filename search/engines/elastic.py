@@ -14,9 +14,14 @@ the fields' lengths make of the rest of the score; typed without diacritics, eve
 Acronym variants arrive as whole readings from `search.query`: synonym filters are not used (osmem-server
 ignores them, and the editors' list lives in the database anyway).
 
-Transcripts are nested `moments` (one per window of 20 to 40 s): a training matches when all the words occur in
-one window, and nested inner_hits bring back the matching windows with highlights. In osmem-server, indexing and
-searching windows cost far more than on a real cluster (about 0.3 ms of analysis per window to index).
+Transcripts are nested `moments` (one per window of 20 to 40 s, or a page of slides): a training matches when all
+the words occur in one window, and nested inner_hits bring back the matching windows with highlights. Windows are
+most of what a training costs to index (40 to 80 per training, against a handful of fields), so their text is
+analysed once, folded only: the as-typed tier of a training found by its windows comes from `moment_words`, each
+distinct word of its windows once, as written (a tenth of the words or less, no positions), so "đào tạo" said in a
+recording still ranks that training above "đạo tạo" — what is lost is only that tier between two windows of the
+same training. In osmem-server (bleve underneath) a window costs about 0.2 ms to index, nearly all of it analysing
+and indexing its words, and bulk requests are applied one at a time: see bench/README.md.
 
 The 8.x client sends `application/vnd.elasticsearch+json; compatible-with=8`, which osmem-server refuses on
 requests with a body; `PlainJsonNode` sends plain `application/json`, which every Elasticsearch 8/9 accepts.
@@ -66,6 +71,7 @@ from search.engines.base import (
     ResultPage,
     SearchDoc,
     Viewer,
+    keep_a_slide,
 )
 from search.text import fold, nfc, tokens, words
 
@@ -96,6 +102,7 @@ PHRASE_FIELDS = ("title", "summary", "body")
 SNIPPET_FIELDS = ("summary", "body", "title")
 SNIPPET_LENGTH = 200
 MOMENTS_PER_HIT = 3
+MOMENT_CANDIDATES = 8  # matching windows per training returned and ranked here (with a slide kept among them)
 FACET_SIZE = 500
 BULK_CHUNK = 500
 BULK_BYTES = 8 * 1024 * 1024
@@ -114,7 +121,10 @@ class MomentDocument(InnerDoc):
     part = Integer(index=False, doc_values=False)
     start = Float(index=False, doc_values=False)
     end = Float(index=False, doc_values=False)
-    text = _text()
+    slide = Integer(index=False, doc_values=False)
+    link = Keyword(index=False, doc_values=False)
+    # Folded only: analysing every window twice doubled the cost of indexing a training (see the module docstring).
+    text = Text(analyzer=folded)
 
 
 class ContentDocument(Document):
@@ -143,6 +153,8 @@ class ContentDocument(Document):
     draft_unit = Keyword()  # unit_id of an unpublished write-up, so its unit's submitters see it
     digest = Keyword()
     moments = Nested(MomentDocument)
+    # Each distinct word of the moments once, as written: whether a training said the words as typed.
+    moment_words = Text(analyzer=exact, index_options="docs", norms=False)
 
 
 class PlainJsonNode(Urllib3HttpNode):
@@ -191,10 +203,23 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
         "draft_unit": None if doc.live else doc.unit_id,
         "digest": doc.digest,
         "moments": [
-            {"part": moment.part, "start": moment.start, "end": moment.end, "text": moment.text}
+            {
+                "part": moment.part,
+                "start": moment.start,
+                "end": moment.end,
+                "text": moment.text,
+                **({"slide": moment.slide, "link": moment.link} if moment.slide is not None else {}),
+            }
             for moment in doc.moments
         ],
+        "moment_words": moment_words(doc.moments),
     }
+
+
+def moment_words(moments: Iterable[Moment]) -> str:
+    """Every distinct word of `moments` once, in order of first use ("words" split on spaces: the analyzer makes
+    of each what it makes of it in the moment's text)."""
+    return " ".join(dict.fromkeys(chunk for moment in moments for chunk in moment.text.split()))
 
 
 def from_source(source: dict[str, Any]) -> SearchDoc:
@@ -228,7 +253,12 @@ def _date(value: str | None) -> datetime.date | None:
 
 def _moment(source: dict[str, Any], text: str | None = None) -> Moment:
     return Moment(
-        part=source["part"], start=source["start"], end=source["end"], text=source["text"] if text is None else text
+        part=source["part"],
+        start=source["start"],
+        end=source["end"],
+        text=source["text"] if text is None else text,
+        slide=source.get("slide"),
+        link=source.get("link", ""),
     )
 
 
@@ -282,9 +312,10 @@ def reading_query(reading: str, name: str = "", fuzzy: bool = False, as_typed: b
     """One reading of the query: all its words in the document's fields, or all in one transcript window.
 
     Words found with their diacritics and words next to each other score higher. With `as_typed` (the user
-    typed diacritics), a document or window with every word spelled as typed (words typed without diacritics
-    match either way) gets AS_TYPED_TIER on top, so it ranks above those found only through folding. With a
-    `name`, the matching windows come back as inner hits of that name, the best first."""
+    typed diacritics), a document with every word spelled as typed in its fields, or with the words in one window
+    and each of them said as typed somewhere in its windows (`moment_words`; words typed without diacritics match
+    either way) gets AS_TYPED_TIER on top, so it ranks above those found only through folding. With a `name`, the
+    matching windows come back as inner hits of that name, the best first."""
     chunks = query_chunks(reading)
     if not chunks:
         return None
@@ -309,35 +340,37 @@ def reading_query(reading: str, name: str = "", fuzzy: bool = False, as_typed: b
             )
             ranking.append(Q("match_phrase", **{field: {"query": phrase, "slop": PHRASE_SLOP, "boost": boost}}))
         window_ranking.append(
-            Q("match_phrase", **{"moments.text.folded": {"query": phrase, "slop": PHRASE_SLOP, "boost": PHRASE_BOOST}})
+            Q("match_phrase", **{"moments.text": {"query": phrase, "slop": PHRASE_SLOP, "boost": PHRASE_BOOST}})
         )
+    said_as_typed = []
     if as_typed:
         in_fields_as_typed = [
             Q("multi_match", query=chunk, fields=[spelled(chunk, field) for field in TEXT_FIELDS], operator="and")
             for chunk in chunks
         ]
-        in_window_as_typed = [
-            Q("match", **{spelled(chunk, "moments.text"): {"query": chunk, "operator": "and"}}) for chunk in chunks
-        ]
         ranking.append(Q("constant_score", filter=Q("bool", filter=in_fields_as_typed), boost=AS_TYPED_TIER))
-        window_ranking.append(Q("constant_score", filter=Q("bool", filter=in_window_as_typed), boost=AS_TYPED_TIER))
+        # Only counted where a window matched (see below): each word typed with diacritics said so somewhere.
+        words_as_typed = [
+            Q("match", moment_words={"query": chunk, "operator": "and"}) for chunk in chunks if has_diacritics(chunk)
+        ]
+        said_as_typed.append(Q("constant_score", filter=Q("bool", filter=words_as_typed), boost=AS_TYPED_TIER))
     in_fields = Q("bool", must=words_found, should=ranking)
     in_window = Q(
         "bool",
-        must=[
-            Q("match", **{"moments.text.folded": {"query": chunk, "operator": "and", **fuzziness}}) for chunk in chunks
-        ],
+        must=[Q("match", **{"moments.text": {"query": chunk, "operator": "and", **fuzziness}}) for chunk in chunks],
         should=window_ranking,
     )
     inner_hits = {
         "name": name,
-        "size": MOMENTS_PER_HIT,
+        "size": MOMENT_CANDIDATES,
         "_source": True,
-        "highlight": {**HIGHLIGHT, "fields": {"moments.text.folded": {"number_of_fragments": 0}}},
+        "highlight": {**HIGHLIGHT, "fields": {"moments.text": {"number_of_fragments": 0}}},
     }
     moments = Q(
         "nested", path="moments", query=in_window, score_mode="max", **({"inner_hits": inner_hits} if name else {})
     )
+    if said_as_typed:
+        moments = Q("bool", must=[moments], should=said_as_typed)
     return Q("bool", should=[in_fields, moments], minimum_should_match=1)
 
 
@@ -680,18 +713,19 @@ def _hit(raw: dict[str, Any]) -> Hit:
 
 def _moments(inner_hits: dict[str, Any]) -> tuple[Moment, ...]:
     """The matching transcript windows of every reading, best first, each once, text highlighted."""
-    scored: dict[tuple[int, float], tuple[float, Moment]] = {}
+    scored: dict[tuple[int, float, int | None, str], tuple[float, Moment]] = {}
     for result in inner_hits.values():
         for raw in result["hits"]["hits"]:
             source = raw["_source"]
-            marked = raw.get("highlight", {}).get("moments.text.folded")
+            marked = raw.get("highlight", {}).get("moments.text")
             moment = _moment(source, marked[0] if marked else html.escape(source["text"]))
             score = raw.get("_score") or 0.0
-            place = (moment.part, moment.start)
+            place = (moment.part, moment.start, moment.slide, moment.link)
             if place not in scored or scored[place][0] < score:
                 scored[place] = (score, moment)
-    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].part, item[1].start))
-    return tuple(moment for _, moment in ranked[:MOMENTS_PER_HIT])
+    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].part, item[1].start, item[1].slide or 0))
+    chosen = keep_a_slide(ranked, lambda item: item[1].slide is not None, MOMENTS_PER_HIT)
+    return tuple(moment for _, moment in chosen)
 
 
 def _facet_values(facet: str, buckets: list[dict[str, Any]]) -> list[FacetValue]:

@@ -46,3 +46,14 @@ def closed_port_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@pytest.fixture
+def database_only(settings) -> Iterator[None]:
+    """No Elasticsearch configured: the database engine alone answers and is synced."""
+    from search import engines
+
+    settings.ELASTICSEARCH_URL = None
+    engines._elasticsearch_engine.cache_clear()
+    yield
+    engines._elasticsearch_engine.cache_clear()

@@ -6,7 +6,6 @@ Elasticsearch where an outage is the point."""
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.models import Group
@@ -28,15 +27,7 @@ from search import engines, sync
 from search.models import IndexChange
 from tests.practices.pages import add_practice, add_training
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def database_only(settings: Any) -> Iterator[None]:
-    settings.ELASTICSEARCH_URL = None
-    engines._elasticsearch_engine.cache_clear()
-    yield
-    engines._elasticsearch_engine.cache_clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_only")]
 
 
 def settle() -> None:
