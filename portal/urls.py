@@ -12,6 +12,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from portal.core import views as core_views
 from portal.core.forms import PortalAuthenticationForm
 from portal.home import views as home_views
+from portal.trainings import views as training_views
 
 account_patterns = [
     path(
@@ -50,6 +51,7 @@ urlpatterns = [
     path("chu-de/", home_views.topic_list, name="topic_list"),
     path("chu-de/<str:slug>/", home_views.topic_detail, name="topic_detail"),
     path("media/", include("media.urls")),
+    path("trang-chieu/<int:document_id>/<int:number>.jpg", training_views.slide_thumbnail, name="slide_thumbnail"),
     re_path(r"^media/(?P<path>(?:images|original_images)/.+)$", core_views.serve_media, name="serve_media"),
     path("cach-lam-hay/", include("portal.practices.urls")),
     path("cach-lam-hay/", include("portal.practices.reading_urls")),

@@ -16,7 +16,9 @@ exactly the permissions of the search page (both go through `search.query.run`):
 
 - `id` is the page's id for trainings and good practices. For a document it is the Wagtail document's id;
   `document` (present on documents only) names the page it belongs to, whose id is `document.page_id`.
-- `url`s are absolute paths on this site; a moment's `url` opens the player at that second.
+- `url`s are absolute paths on this site; a moment's `url` opens the player at that second. A moment that is a
+  page of the training's slides also has `"slide": 12`; its `url` opens the player at the time an editor tied
+  the slide to, or else the PDF at that page (`part` is then 0).
 - `snippet` and a moment's `text` are HTML: escaped text with `<mark>` around what matched.
 - Filters repeat or take commas (`type=training&type=document`, `topic=3,5`); unknown values are ignored.
 - `facets` count each value with the other filters applied; `degraded` is true when the configured engine is
@@ -41,7 +43,7 @@ from django.views.decorators.http import require_safe
 
 from search.engines.base import DOCUMENT, FACETS, Hit
 from search.query import complete, parse_request, run
-from search.views import moment_url
+from search.views import moment_text, moment_url
 
 MAX_PREFIX_LENGTH = 100
 
@@ -66,7 +68,13 @@ def hit_data(hit: Hit) -> dict[str, Any]:
         "unit": {"id": hit.unit_id, "name": hit.unit_name} if hit.unit_id else None,
         "date": hit.date.isoformat() if hit.date else None,
         "moments": [
-            {"part": moment.part, "start": moment.start, "text": moment.text, "url": moment_url(hit.url, moment)}
+            {
+                "part": moment.part,
+                "start": moment.start,
+                "text": moment_text(moment),
+                "url": moment_url(hit.url, moment),
+                **({"slide": moment.slide} if moment.slide is not None else {}),
+            }
             for moment in hit.moments
         ],
     }

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 SNIPPET_SOURCE_CHARS = 400
 # Extracted text kept per document: enough for the longest reports, bounded for the index.
 MAX_DOCUMENT_CHARS = 200_000
+MAX_SLIDE_CHARS = 4_000  # a slide's text, as a moment: more than any slide holds
 
 
 def documents_for_page(page_id: int) -> list[SearchDoc]:
@@ -135,6 +136,7 @@ def _training_docs(page: TrainingPage) -> list[SearchDoc]:
                     text=_text(chapter.title),
                 )
             )
+    moments.extend(_slide_moments(page, len(parts)))
     speakers = [
         ", ".join(filter(None, [speaker.name, speaker.position])) for speaker in page.speakers.order_by("sort_order")
     ]
@@ -157,6 +159,32 @@ def _training_docs(page: TrainingPage) -> list[SearchDoc]:
     for attachment in page.attachments.select_related("document").order_by("sort_order"):
         docs.append(_document_doc(training, attachment.document, attachment.title, _document_text(attachment.document)))
     return docs
+
+
+def _slide_moments(page: TrainingPage, part_count: int) -> list[Moment]:
+    """Each page of the training's PDFs that has text, as a moment: at the time the editor tied it to, or
+    (part 0) opening the PDF at that page."""
+    from portal.trainings.slides import pdf_attachments, slides_of
+
+    moments = []
+    for attachment in pdf_attachments(page):
+        document = attachment.document
+        for slide in slides_of(page, document):
+            if not slide.text:
+                continue
+            tied = slide.part is not None and slide.start is not None and 1 <= slide.part <= part_count
+            start = float(slide.start or 0) if tied else 0.0
+            moments.append(
+                Moment(
+                    part=int(slide.part or 0) if tied else 0,
+                    start=start,
+                    end=start,
+                    text=_text(slide.text)[:MAX_SLIDE_CHARS],
+                    slide=slide.number,
+                    link=f"{document.url}#page={slide.number}",
+                )
+            )
+    return moments
 
 
 def _practice_docs(page: GoodPracticePage) -> list[SearchDoc]:

@@ -90,7 +90,7 @@ class SearchEntryGroup(models.Model):
 
 
 class SearchMoment(models.Model):
-    """A transcript window of a training; `id` is set by the engine (see the module docstring)."""
+    """A transcript window or a slide of a training; `id` is set by the engine (see the module docstring)."""
 
     id = models.BigIntegerField(primary_key=True)
     entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, related_name="moments")
@@ -99,6 +99,10 @@ class SearchMoment(models.Model):
     end = models.FloatField(db_column="end_time")
     text = models.TextField()
     folded = models.TextField()
+    # A page of the training's slides (then `part` 0 when not tied to a time, and `link` opens the PDF there).
+    # Nullable without default, so that adding them is an ALTER TABLE ADD COLUMN that keeps SQLite's triggers.
+    slide = models.PositiveIntegerField(null=True)
+    link = models.TextField(null=True)  # noqa: DJ001 - see above
 
     def __str__(self) -> str:
         return f"{self.entry_id} part {self.part} at {self.start}"

@@ -45,6 +45,7 @@ from media.signals import transcript_changed
 from portal.home.models import Topic
 from portal.practices.models import FieldOfWork, GoodPracticePage, PracticeAttachment
 from portal.trainings.models import Attachment, RecordingPart, TrainingPage
+from portal.trainings.slides import slides_changed
 from portal.units.models import Unit
 from search import engines
 from search.documents import documents_for_page, page_ids_for_pages_under
@@ -347,6 +348,11 @@ def _on_document_saved(sender: Any, instance: Document, **kwargs: Any) -> None:
     )
 
 
+def _on_slides_changed(sender: Any, document: Document, **kwargs: Any) -> None:
+    # The pages of a training's PDF were made, or an editor tied them to times: they are moments of the training.
+    record(Attachment.objects.filter(document=document).values_list("page_id", flat=True))
+
+
 def _on_document_deleted(sender: Any, instance: Document, **kwargs: Any) -> None:
     # Before the cascade removes the attachments that say which pages showed the file.
     _on_document_saved(sender, instance)
@@ -371,4 +377,5 @@ def connect() -> None:
     post_save.connect(_on_field_saved, sender=FieldOfWork, dispatch_uid="search-field")
     transcript_changed.connect(_on_transcript_changed, dispatch_uid="search-transcript")
     post_save.connect(_on_document_saved, sender=Document, dispatch_uid="search-document")
+    slides_changed.connect(_on_slides_changed, dispatch_uid="search-slides")
     pre_delete.connect(_on_document_deleted, sender=Document, dispatch_uid="search-document-deleted")

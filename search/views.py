@@ -9,6 +9,7 @@ parameters the search understands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -68,7 +69,10 @@ def search_url(request: SearchRequest, **changes: Any) -> str:
 
 
 def moment_url(page_url: str, moment: Moment) -> str:
-    """Where the player opens at `moment`: the training page with ?part=N&t=SECONDS (player.js reads both)."""
+    """Where the player opens at `moment`: the training page with ?part=N&t=SECONDS (player.js reads both);
+    for a slide not tied to a time, the PDF at that page."""
+    if moment.part < 1 and moment.link:
+        return moment.link
     return f"{page_url}?{urlencode({'part': moment.part, 't': int(moment.start)})}"
 
 
@@ -144,9 +148,68 @@ def facet_groups(request: SearchRequest, result: ResultPage) -> list[FacetGroup]
 
 @dataclass(frozen=True)
 class MomentLink:
-    time: str  # "12:34", or "1:02:03" past an hour
+    time: str  # "12:34", or "1:02:03" past an hour; "" for a slide not tied to a time
     url: str
     text: str  # HTML with <mark>, escaped by the engine
+    slide: int | None = None  # the page of the slides, when the moment is one
+
+    @property
+    def label(self) -> str:
+        if self.slide is None:
+            return self.time
+        slide = _("Slide %(number)s") % {"number": self.slide}
+        return f"{slide} · {self.time}" if self.time else slide
+
+
+def moment_link(page_url: str, moment: Moment) -> MomentLink:
+    tied = moment.slide is None or moment.part >= 1
+    return MomentLink(
+        time=format_timecode(moment.start) if tied else "",
+        url=moment_url(page_url, moment),
+        text=moment_text(moment),
+        slide=moment.slide,
+    )
+
+
+SLIDE_TEXT_CHARS = 300  # a slide can hold a page of text: results show this much of it, around the match
+MARK, UNMARK = "<mark>", "</mark>"
+_MARKED_TOKEN = re.compile(r"<[^>]*>|&#?\w+;|[^<&]|[<&]")
+
+
+def moment_text(moment: Moment) -> str:
+    """What a result shows of the moment: a transcript window whole (20-40 s of speech), a slide's text cut to
+    about SLIDE_TEXT_CHARS around what matched."""
+    return clip_marked(moment.text, SLIDE_TEXT_CHARS) if moment.slide is not None else moment.text
+
+
+def clip_marked(html: str, limit: int) -> str:
+    """`html` (escaped text with <mark> around matches) cut to about `limit` characters starting a little
+    before the first match, on word boundaries, with "…" where text was left out and every <mark> closed."""
+    tokens = _MARKED_TOKEN.findall(html)
+    visible = [not piece.startswith("<") or piece == "<" for piece in tokens]
+    if sum(visible) <= limit:
+        return html
+    first = next((i for i, piece in enumerate(tokens) if piece == MARK), 0)
+    before = limit // 4
+    start = first
+    while start > 0 and before > 0:
+        start -= 1
+        before -= visible[start]
+    while 0 < start < first and tokens[start - 1] != " ":  # back to the start of a word
+        start -= 1
+    end, shown = start, 0
+    while end < len(tokens) and shown < limit:
+        shown += visible[end]
+        end += 1
+    while end < len(tokens) and visible[end] and tokens[end] != " ":  # on to the end of the word
+        end += 1
+    shown_part = tokens[start:end]
+    if tokens[:start].count(MARK) > tokens[:start].count(UNMARK):  # cut inside a match
+        shown_part.insert(0, MARK)
+    if shown_part.count(MARK) > shown_part.count(UNMARK):
+        shown_part.append(UNMARK)
+    text = "".join(shown_part).strip()
+    return ("…" if start > 0 else "") + text + ("…" if end < len(tokens) else "")
 
 
 @dataclass
@@ -172,10 +235,7 @@ def result_items(hits: Iterable[Hit]) -> list[ResultItem]:
         ResultItem(
             hit=hit,
             type_label=str(TYPE_LABELS.get(hit.type, hit.type)),
-            moments=[
-                MomentLink(time=format_timecode(moment.start), url=moment_url(hit.url, moment), text=moment.text)
-                for moment in hit.moments
-            ],
+            moments=[moment_link(hit.url, moment) for moment in hit.moments],
         )
         for hit in hits
     ]

@@ -4,7 +4,9 @@ Each recording is a short slide show made with ffmpeg: a coloured background, th
 the slide's heading and a few bullet lines in Vietnamese (drawtext with a font found on this machine,
 no text at all when there is none), and the bullets read aloud by espeak-ng's Vietnamese voice (a quiet
 tone when espeak-ng is not installed). It then goes through the portal's own pipeline — create_video,
-process — and is attached to its demo training, one chapter per slide, and the page is republished.
+process — and is attached to its demo training, one chapter per slide, and the page is republished. The
+same slides are attached as a PDF (fpdf2), each page tied to the time it is shown, so the worker splits them
+into pages and search finds "Slide 2" at its time.
 
 A training that already has recording parts is left alone, so running seed_demo again adds nothing.
 """
@@ -21,12 +23,14 @@ from pathlib import Path
 
 from django.conf import settings
 
+from wagtail.documents.models import Document
+
 from media import processing
 from media.importing import wait_for
 from media.models import Video
 from media.states import State
 from media.transcripts import Window, save_transcript
-from portal.trainings.models import Chapter, RecordingPart, TrainingPage
+from portal.trainings.models import Attachment, Chapter, RecordingPart, SlideTiming, TrainingPage
 
 logger = logging.getLogger(__name__)
 
@@ -343,6 +347,58 @@ def spoken_segments(part: DemoPart, seconds_per_slide: float) -> list[Window]:
     ]
 
 
+def slides_pdf(spec: DemoRecording, title: str, font: str) -> bytes:
+    """The demo training's slides as a landscape PDF, one page per slide of every part, in order."""
+    from fpdf import FPDF
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    pdf = FPDF(orientation="landscape")
+    pdf.add_font(FONT_NAME, fname=font)
+    for part in spec.parts:
+        for slide in part.slides:
+            pdf.add_page()
+            pdf.set_font(FONT_NAME, size=14)
+            pdf.multi_cell(0, 8, title, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(8)
+            pdf.set_font(FONT_NAME, size=30)
+            pdf.multi_cell(0, 14, slide.heading, new_x="LMARGIN", new_y="NEXT")
+            pdf.ln(6)
+            pdf.set_font(FONT_NAME, size=20)
+            for bullet in slide.bullets:
+                pdf.multi_cell(0, 11, f"• {bullet}", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def _attach_slides(page: TrainingPage, spec: DemoRecording) -> Document | None:
+    font = find_font()
+    if font is None:
+        return None
+    from django.core.files.base import ContentFile
+
+    from wagtail.models import Collection
+
+    document = Document.objects.create(
+        title=f"Slide bài giảng — {page.title}",
+        file=ContentFile(slides_pdf(spec, page.title, font), name=f"slide-{page.slug}.pdf"),
+        collection=Collection.get_first_root_node(),
+    )
+    page.attachments = [Attachment(document=document, title="Slide bài giảng", sort_order=0)]
+    return document
+
+
+def _tie_slides(page: TrainingPage, spec: DemoRecording, document: Document, seconds_per_slide: float) -> None:
+    number = 0
+    for part_number, part in enumerate(spec.parts, start=1):
+        for index in range(len(part.slides)):
+            number += 1
+            SlideTiming.objects.update_or_create(
+                page=page,
+                document=document,
+                number=number,
+                defaults={"part_number": part_number, "start": round(index * seconds_per_slide)},
+            )
+
+
 def seed_recordings(*, seconds_per_slide: float = SECONDS_PER_SLIDE) -> list[TrainingPage]:
     """Give the demo trainings their recordings; returns the pages that got some this time."""
     if shutil.which(settings.FFMPEG_BINARY) is None:
@@ -378,7 +434,10 @@ def seed_recordings(*, seconds_per_slide: float = SECONDS_PER_SLIDE) -> list[Tra
                     for index, slide in enumerate(part.slides)
                 )
             ]
+            document = _attach_slides(page, spec)
             page.save_revision().publish()
+            if document is not None:
+                _tie_slides(page, spec, document, seconds_per_slide)
             if shutil.which("espeak-ng") is not None:  # the slides were read aloud: their text is the transcript
                 for video, part in zip(videos, spec.parts, strict=True):
                     if video is not None:

@@ -14,3 +14,7 @@ class TrainingsConfig(AppConfig):
         from portal.trainings.visibility import training_viewer_check
 
         register_viewer_check(training_viewer_check)
+
+        from portal.trainings import slides
+
+        slides.connect()

@@ -96,6 +96,9 @@ class TrainingPage(VietnameseSlugMixin, Page):
         context["related"] = [
             item.training for item in self.related_trainings.select_related("training") if item.training.live
         ]
+        from portal.trainings.slides import shown_documents
+
+        context["documents"] = shown_documents(self)
         return context
 
 
@@ -198,3 +201,71 @@ class TrainingSeriesPage(VietnameseSlugMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["sessions"] = self.sessions()
         return context
+
+
+class SlideDeck(models.Model):
+    """The pages of a PDF attached to a training (slides, most often): each page's text and a thumbnail,
+    made in the background by portal.trainings.slides from the file version named by `signature`."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Waiting to be processed")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    document = models.OneToOneField(
+        "wagtaildocs.Document", verbose_name=_("document"), on_delete=models.CASCADE, related_name="slide_deck"
+    )
+    signature = models.CharField(max_length=600, help_text="the file version the pages were made from")
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(_("error"), blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("slide deck")
+        verbose_name_plural = _("slide decks")
+
+    def __str__(self) -> str:
+        return str(self.document)
+
+
+class Slide(models.Model):
+    """One page of a SlideDeck: its text (NFC) and the storage name of its thumbnail (JPEG)."""
+
+    deck = models.ForeignKey(SlideDeck, on_delete=models.CASCADE, related_name="slides")
+    number = models.PositiveIntegerField(_("page"))
+    text = models.TextField(_("text"), blank=True)
+    thumbnail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("slide")
+        verbose_name_plural = _("slides")
+        ordering = ["deck", "number"]
+        constraints = [models.UniqueConstraint(fields=["deck", "number"], name="one_slide_per_page")]
+
+    def __str__(self) -> str:
+        return f"{self.deck} [{self.number}]"
+
+
+class SlideTiming(models.Model):
+    """When a page of a training's slides is shown in its recording, as the editor tied it (optional).
+    Keyed by the page number, so a corrected PDF with the same pages keeps its times."""
+
+    page = models.ForeignKey(TrainingPage, on_delete=models.CASCADE, related_name="slide_timings")
+    document = models.ForeignKey("wagtaildocs.Document", on_delete=models.CASCADE, related_name="+")
+    number = models.PositiveIntegerField(_("page"))
+    part_number = models.PositiveSmallIntegerField(_("part"), default=1)
+    start = models.FloatField(_("starts at (seconds)"))
+
+    class Meta:
+        verbose_name = _("slide time")
+        verbose_name_plural = _("slide times")
+        ordering = ["page", "document", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["page", "document", "number"], name="one_time_per_slide"),
+            models.CheckConstraint(condition=models.Q(start__gte=0), name="slide_time_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} [{self.number}] → {self.part_number} {format_timecode(self.start)}"

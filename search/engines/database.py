@@ -49,6 +49,7 @@ from search.engines.base import (
     ResultPage,
     SearchDoc,
     Viewer,
+    keep_a_slide,
 )
 from search.index_models import (
     MOMENT_ID_BITS,
@@ -425,20 +426,18 @@ class SQLiteDialect:
     def hit_moments(self, cursor: Any, readings: Sequence[Reading], entry_ids: Sequence[int]) -> list[tuple]:
         # The first matching windows of each training, not the best by bm25: ranking needs the document count of
         # every word over all 200,000 windows (10+ ms a training); Python ranks these few instead.
+        # Windows and slides are read apart, so that a training with many matching windows still shows its slide.
         match = self._moment_match(readings)
+        branch = (
+            "SELECT * FROM (SELECT m.entry_id, m.id, m.part, m.start_time, m.end_time, m.text, m.slide, m.link "
+            "FROM search_moment_fts JOIN search_searchmoment m ON m.id = search_moment_fts.rowid "
+            "WHERE search_moment_fts MATCH %s AND search_moment_fts.rowid BETWEEN %s AND %s "
+            "AND m.slide IS {} NULL LIMIT %s)"
+        )
         rows: list[tuple] = []
         for entry_id in entry_ids:
-            cursor.execute(
-                "SELECT m.entry_id, m.id, m.part, m.start_time, m.end_time, m.text FROM search_moment_fts "
-                "JOIN search_searchmoment m ON m.id = search_moment_fts.rowid "
-                "WHERE search_moment_fts MATCH %s AND search_moment_fts.rowid BETWEEN %s AND %s LIMIT %s",
-                [
-                    match,
-                    entry_id << MOMENT_ID_BITS,
-                    ((entry_id + 1) << MOMENT_ID_BITS) - 1,
-                    MOMENT_CANDIDATES,
-                ],
-            )
+            window = [match, entry_id << MOMENT_ID_BITS, ((entry_id + 1) << MOMENT_ID_BITS) - 1, MOMENT_CANDIDATES]
+            cursor.execute(f"{branch.format('')} UNION ALL {branch.format('NOT')}", [*window, *window])
             rows.extend(cursor.fetchall())
         return rows
 
@@ -534,14 +533,16 @@ class PostgreSQLDialect:
     def hit_moments(self, cursor: Any, readings: Sequence[Reading], entry_ids: Sequence[int]) -> list[tuple]:
         # The first matching windows of each training (by its index on entry_id), as on SQLite: no ts_rank over
         # every matching window.
-        cursor.execute(
-            "SELECT m.entry_id, m.id, m.part, m.start_time, m.end_time, m.text "
+        # Windows and slides apart, as on SQLite.
+        branch = (
+            "SELECT m.entry_id, m.id, m.part, m.start_time, m.end_time, m.text, m.slide, m.link "
             "FROM unnest(%s::bigint[]) AS t(entry_id), to_tsquery('simple', %s) q, LATERAL ("
             # OFFSET 0 keeps the planner on the entry_id index: the GIN one would read every matching window.
             "SELECT * FROM (SELECT * FROM search_searchmoment w WHERE w.entry_id = t.entry_id ORDER BY w.id OFFSET 0)"
-            " x WHERE x.tsv @@ q LIMIT %s) m",
-            [list(entry_ids), self._moment_query(readings), MOMENT_CANDIDATES],
+            " x WHERE x.tsv @@ q AND x.slide IS {} NULL LIMIT %s) m"
         )
+        params = [list(entry_ids), self._moment_query(readings), MOMENT_CANDIDATES]
+        cursor.execute(f"{branch.format('')} UNION ALL {branch.format('NOT')}", [*params, *params])
         return cursor.fetchall()
 
     def known(self, cursor: Any, word: str) -> bool:
@@ -734,7 +735,17 @@ class DatabaseEngine:
             base = entry.pk << MOMENT_ID_BITS
             for i, moment in enumerate(doc.moments[: 1 << MOMENT_ID_BITS]):
                 moments.append(
-                    (base + i, entry.pk, moment.part, moment.start, moment.end, moment.text, folded_text(moment.text))
+                    (
+                        base + i,
+                        entry.pk,
+                        moment.part,
+                        moment.start,
+                        moment.end,
+                        moment.text,
+                        folded_text(moment.text),
+                        moment.slide,
+                        moment.link or None,
+                    )
                 )
             terms.update(doc_terms(doc))
         SearchEntryTopic.objects.using(self.using).bulk_create(topics)
@@ -742,8 +753,9 @@ class DatabaseEngine:
         with self._connection.cursor() as cursor:
             if moments:
                 cursor.executemany(
-                    "INSERT INTO search_searchmoment (id, entry_id, part, start_time, end_time, text, folded) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    "INSERT INTO search_searchmoment "
+                    "(id, entry_id, part, start_time, end_time, text, folded, slide, link) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     moments,
                 )
                 self._dialect().index_transcripts(
@@ -1101,7 +1113,7 @@ class DatabaseEngine:
         phrases = [reading.phrase for reading in readings if reading.phrase]
         ranked: dict[int, list[tuple[tuple[float, ...], tuple]]] = defaultdict(list)
         for row in rows:
-            entry_id, moment_id, *_, text = row
+            entry_id, moment_id, _part, _start, _end, text, *_ = row
             matches = [(m.start(), m.end(), m.group()) for m in highlighter.matches(text)]
             folded = [fold_word(word) for *_, word in matches]
             exact_hits = sum(1 for *_, word in matches if word.lower() in exact)
@@ -1112,8 +1124,10 @@ class DatabaseEngine:
         for entry_id, items in ranked.items():
             items.sort(key=lambda item: item[0], reverse=True)
             best[entry_id] = tuple(
-                Moment(part=part, start=start, end=end, text=highlighter.mark(text))
-                for _, (_, _, part, start, end, text) in items[:MOMENTS_PER_HIT]
+                Moment(part=part, start=start, end=end, text=highlighter.mark(text), slide=slide, link=link or "")
+                for _, (_, _, part, start, end, text, slide, link) in keep_a_slide(
+                    items, lambda item: item[1][6] is not None, MOMENTS_PER_HIT
+                )
             )
         return best
 

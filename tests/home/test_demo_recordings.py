@@ -16,6 +16,7 @@ from portal.home import demo_media
 from portal.home.demo import TRAININGS, seed_demo
 from portal.home.demo_media import DEMO_RECORDINGS, find_font, seed_recordings, slides_graph
 from portal.trainings.models import TrainingPage
+from portal.trainings.slides import build_deck, slides_of
 
 pytestmark = pytest.mark.django_db
 
@@ -66,6 +67,25 @@ def test_demo_trainings_get_ready_recordings_with_parts_and_chapters(media_stora
             assert 2 <= chapters.count() <= 3
             assert chapters[0].start == 0 and all(chapter.start < video.duration for chapter in chapters)
     assert not any((Path(settings.MEDIA_WORK_DIR) / "demo").iterdir())  # scratch files are cleaned up
+
+
+@pytest.mark.skipif(find_font() is None, reason="needs a font with the Vietnamese letters (fonts-dejavu-core)")
+def test_demo_trainings_get_their_slides_as_a_pdf_with_each_page_tied_to_its_time(media_storage):
+    seed_demo(recordings=False)
+    seed_recordings(seconds_per_slide=SECONDS_PER_SLIDE)
+
+    for spec in DEMO_RECORDINGS:
+        page = TrainingPage.objects.get(slug=spec.slug)
+        (attachment,) = page.attachments.all()
+        assert attachment.document.file_extension == "pdf"
+        deck = build_deck(attachment.document)  # what the worker does after the publish
+        slides = slides_of(page, attachment.document)
+        shown = [(part, slide) for part in spec.parts for slide in part.slides]
+        assert deck.page_count == len(shown)
+        for view, (part, slide) in zip(slides, shown, strict=True):
+            assert slide.heading in view.text and slide.bullets[0] in view.text
+            number = spec.parts.index(part) + 1
+            assert (view.part, view.start) == (number, part.slides.index(slide) * SECONDS_PER_SLIDE)
 
 
 def test_running_it_again_adds_nothing(media_storage):

@@ -103,6 +103,28 @@ def make_pdf(
     return path
 
 
+def slides_pdf_bytes(pages: list[list[str]], *, password: str = "") -> bytes:
+    """A landscape slide deck: one page per item of `pages`, each line of it written large, as a slide is.
+    Needs DejaVu Sans for Vietnamese (see `has_vietnamese_font()`)."""
+    from fpdf import FPDF
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
+    pdf = FPDF(orientation="landscape")
+    pdf.add_font("DejaVu", fname=str(DEJAVU))
+    for lines in pages:
+        pdf.add_page()
+        pdf.set_font("DejaVu", size=28)
+        for line in lines:
+            pdf.multi_cell(0, 14, line, new_x="LMARGIN", new_y="NEXT")
+    if password:
+        from fpdf.enums import EncryptionMethod
+
+        pdf.set_encryption(
+            owner_password="owner-" + password, user_password=password, encryption_method=EncryptionMethod.AES_128
+        )
+    return bytes(pdf.output())
+
+
 def make_pdf_protected_against_editing(path: Path, lines: list[str]) -> Path:
     """Encrypted with an empty user password: opens without one, as many official PDFs do."""
     from fpdf import FPDF

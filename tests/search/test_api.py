@@ -232,3 +232,21 @@ def test_odd_input_never_breaks_the_answer(as_lan, index, query):
     response = as_lan.get(f"{API}?{query}")
     assert response.status_code == 200
     assert set(response.json()) >= {"total", "results", "facets"}
+
+
+def test_a_slide_moment_says_its_page_and_links_to_the_pdf(as_lan, index):
+    index.upsert(
+        [
+            doc(
+                "training:12",
+                "Kiểm sát án ma túy",
+                moments=(
+                    Moment(part=0, start=0, end=0, text="Giám định ma túy", slide=7, link="/documents/3/a.pdf#page=7"),
+                ),
+            )
+        ]
+    )
+    [result] = as_lan.get(API, {"q": "giam dinh"}).json()["results"]
+    [moment] = result["moments"]
+    assert moment["slide"] == 7
+    assert (moment["part"], moment["url"]) == (0, "/documents/3/a.pdf#page=7")

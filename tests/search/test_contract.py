@@ -554,6 +554,51 @@ def test_a_chapter_title_is_a_moment_too(engine, lan_viewer):
     assert [(moment.part, moment.start) for moment in hit.moments][:1] == [(1, 95.0)]
 
 
+def test_a_slide_is_a_moment_opening_the_pdf_at_its_page_or_the_recording_at_its_tied_time(
+    engine, lan_viewer, settings, tmp_path
+):
+    from portal.trainings.models import SlideTiming
+    from portal.trainings.slides import build_deck
+    from tests.practices.documents import has_vietnamese_font, slides_pdf_bytes
+
+    if not has_vietnamese_font():
+        pytest.skip("needs DejaVu Sans (fonts-dejavu-core) to write Vietnamese")
+    settings.MEDIA_ROOT = tmp_path
+    video = recording("Buổi sáng")
+    training = add_training("Tập huấn kỹ năng kiểm sát điều tra", parts=(video,))
+    deck = Document.objects.create(
+        title="Bài giảng",
+        file=ContentFile(
+            slides_pdf_bytes([["Mở đầu"], ["Nội dung chính"], ["Thu giữ dữ liệu điện tử từ điện thoại"]]),
+            name="bai-giang.pdf",
+        ),
+        collection_id=1,
+    )
+    Attachment.objects.create(page=training, document=deck, sort_order=0)
+    training.save_revision().publish()
+    build_deck(deck)  # what the worker does once the training is published
+    sync()
+
+    # The recording says it many times too: the slide still shows among the hit's moments.
+    say(video, *[(float(t), float(t + 25), "Việc thu giữ dữ liệu điện tử phải đúng luật") for t in range(0, 600, 30)])
+    sync()
+
+    hit = hit_for(search(lan_viewer, "thu giu du lieu dien tu"), training)
+    assert any(moment.slide is None for moment in hit.moments)
+    (moment,) = [moment for moment in hit.moments if moment.slide is not None]
+    assert (moment.slide, moment.part, moment.link) == (3, 0, f"{deck.url}#page=3")
+    assert "<mark>" in moment.text
+
+    SlideTiming.objects.create(page=training, document=deck, number=3, part_number=1, start=754)
+    from portal.trainings.slides import slides_changed
+
+    slides_changed.send(sender=SlideTiming, document=deck)  # as the admin's slides screen does
+    sync()
+    hit = hit_for(search(lan_viewer, "dữ liệu điện tử"), training)
+    (moment,) = [moment for moment in hit.moments if moment.slide is not None]
+    assert (moment.slide, moment.part, moment.start) == (3, 1, 754.0)
+
+
 def test_a_new_transcript_makes_the_recording_searchable(engine, lan_viewer):
     video = recording("Buổi sáng")
     training = add_training("Tập huấn nghiệp vụ", parts=(video,))

@@ -116,7 +116,7 @@ def test_a_training_lists_its_matching_moments_linking_to_the_player_at_that_sec
     )
     page = get_page(as_lan, "?q=loi+khai")
 
-    assert vi("Where it is said in the recording:") in page
+    assert vi("Where it is said or shown in the training:") in page
     moments = dict(
         re.findall(r'<a class="search-moment" href="([^"]+)"><span class="search-moment__time">([^<]+)</span>', page)
     )
@@ -125,6 +125,31 @@ def test_a_training_lists_its_matching_moments_linking_to_the_player_at_that_sec
         "/tap-huan/trang-21/?part=2&amp;t=3723": "1:02:03",
     }
     assert re.search(r'class="search-moment__text">[^<]*<mark>', page)
+
+
+def test_a_slide_says_which_page_it_is_and_opens_the_pdf_there_or_the_recording_at_its_time(as_lan, index):
+    index.upsert(
+        [
+            doc(
+                "training:22",
+                "Tập huấn kỹ năng xét hỏi",
+                moments=(
+                    Moment(part=0, start=0, end=0, text="Xét hỏi bị can", slide=12, link="/documents/5/bg.pdf#page=12"),
+                    Moment(part=2, start=754, end=754, text="Xét hỏi người làm chứng", slide=13, link="/x#page=13"),
+                ),
+            )
+        ]
+    )
+    page = get_page(as_lan, "?q=xet+hoi")
+
+    moments = dict(
+        re.findall(r'<a class="search-moment" href="([^"]+)"><span class="search-moment__time">([^<]+)</span>', page)
+    )
+    slide = vi("Slide %(number)s")
+    assert moments == {
+        "/documents/5/bg.pdf#page=12": slide % {"number": 12},
+        "/tap-huan/trang-22/?part=2&amp;t=754": f"{slide % {'number': 13}} · 12:34",
+    }
 
 
 def test_a_document_names_itself_and_the_page_it_belongs_to(as_lan, index):
@@ -396,3 +421,40 @@ def test_the_restricted_page_is_found_by_the_group_it_is_open_to(client, quang_a
     client.force_login(quang_admin)
     page = get_page(client, "?q=tham+nhung")
     assert "Tập huấn phòng chống tham nhũng nội bộ" in page
+
+
+def test_a_long_slide_is_cut_around_what_matched_with_every_mark_closed():
+    from search.views import clip_marked
+
+    text = "Quy định chung. " * 40 + "Việc <mark>thu giữ</mark> dữ liệu &amp; thiết bị. " + "Nội dung khác. " * 40
+    clipped = clip_marked(text, 120)
+    plain = re.sub(r"<[^>]+>|&\w+;", "x", clipped)
+    assert len(plain) <= 140
+    assert clipped.startswith("…") and clipped.endswith("…")
+    assert "<mark>thu giữ</mark>" in clipped and "&amp;" in clipped
+    assert clip_marked("Ngắn <mark>gọn</mark>", 120) == "Ngắn <mark>gọn</mark>"
+    # A match longer than the room left is closed where it is cut.
+    inside = clip_marked("<mark>" + "rất dài " * 100 + "</mark>", 50)
+    assert inside.count("<mark>") == inside.count("</mark>") == 1
+
+
+def test_a_slide_moment_shows_a_part_of_its_text_but_a_transcript_window_all_of_it(as_lan, index):
+    long = "Quy định chung về kiểm sát. " * 30
+    index.upsert(
+        [
+            doc(
+                "training:23",
+                "Tập huấn kiểm sát",
+                moments=(
+                    Moment(part=0, start=0, end=0, text=long + "Niêm phong điện thoại", slide=4, link="/d.pdf#page=4"),
+                    Moment(part=1, start=60, end=90, text=long + "Niêm phong máy tính"),
+                ),
+            )
+        ]
+    )
+    page = get_page(as_lan, "?q=niem+phong")
+    texts = re.findall(r'class="search-moment__text">(.*?)</span></a>', page)
+    assert len(texts) == 2
+    slide, window = sorted(texts, key=len)
+    assert slide.startswith("…") and "<mark>Niêm phong</mark> điện thoại" in slide.replace("</mark> <mark>", " ")
+    assert len(window) > len(long)
