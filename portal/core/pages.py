@@ -56,19 +56,17 @@ class SectionIndexPage(VietnameseSlugMixin, Page):
         """The page model this section lists (a property: the model may be defined after the index)."""
         raise NotImplementedError
 
-    def listed_pages(self) -> QuerySet:
-        """Live pages of the listed model anywhere below this section (series hold trainings too)."""
-        return (
-            self.listed_model.objects.descendant_of(self)
-            .live()
-            .public()
-            .select_related("unit")
-            .order_by("-date", "-pk")
-        )
+    def listed_pages(self, user: Any) -> QuerySet:
+        """Live pages of the listed model anywhere below this section (series hold trainings too) that `user`
+        may open."""
+        from portal.core.visibility import visible_to
+
+        pages = self.listed_model.objects.descendant_of(self).live().select_related("unit").order_by("-date", "-pk")
+        return visible_to(pages, user)
 
     def listing_filters(self, request: HttpRequest) -> ListingFilters:
         """The filters and sorting this section offers; a section with more of them returns a subclass."""
-        return ListingFilters(request, self.listed_pages())
+        return ListingFilters(request, self.listed_pages(request.user))
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)

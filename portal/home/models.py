@@ -28,22 +28,16 @@ class HomePage(VietnameseSlugMixin, Page):
         verbose_name = _("home page")
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from portal.core.visibility import visible_to
         from portal.practices.models import GoodPracticePage
         from portal.trainings.models import TrainingPage
 
         context = super().get_context(request, *args, **kwargs)
-        context["latest_trainings"] = (
-            TrainingPage.objects.live()
-            .public()
-            .select_related("unit")
-            .order_by("-date", "-first_published_at")[:LATEST_COUNT]
-        )
-        context["latest_practices"] = (
-            GoodPracticePage.objects.live()
-            .public()
-            .select_related("unit")
-            .order_by("-date", "-first_published_at")[:LATEST_COUNT]
-        )
+        newest = ("-date", "-first_published_at")
+        trainings = TrainingPage.objects.live().select_related("unit").order_by(*newest)
+        practices = GoodPracticePage.objects.live().select_related("unit").order_by(*newest)
+        context["latest_trainings"] = visible_to(trainings, request.user)[:LATEST_COUNT]
+        context["latest_practices"] = visible_to(practices, request.user)[:LATEST_COUNT]
         return context
 
 

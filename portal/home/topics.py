@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from itertools import chain
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from wagtail.models import Page
 
+from portal.core.visibility import visible_to
 from portal.home.models import Topic
 from portal.practices.models import GoodPracticePage
 from portal.trainings.models import TrainingPage
@@ -27,8 +29,8 @@ def topics_in_use() -> QuerySet[Topic]:
     )
 
 
-def pages_with_topic(topic: Topic) -> list[Page]:
-    """Live, public trainings and good practices carrying the topic, newest first."""
-    trainings = TrainingPage.objects.live().public().filter(topics=topic).select_related("unit")
-    practices = GoodPracticePage.objects.live().public().filter(topics=topic).select_related("unit")
+def pages_with_topic(topic: Topic, user: Any) -> list[Page]:
+    """Live trainings and good practices carrying the topic that `user` may open, newest first."""
+    trainings = visible_to(TrainingPage.objects.live().filter(topics=topic).select_related("unit"), user)
+    practices = visible_to(GoodPracticePage.objects.live().filter(topics=topic).select_related("unit"), user)
     return sorted(chain(trainings, practices), key=lambda page: (page.date, page.pk), reverse=True)

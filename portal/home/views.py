@@ -16,5 +16,5 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    pages = pages_with_topic(topic)
+    pages = pages_with_topic(topic, request.user)
     return render(request, "home/topic_detail.html", {"topic": topic, "pages": paginate(request, pages)})

@@ -61,7 +61,7 @@ class GoodPracticeIndexPage(SectionIndexPage):
     def listing_filters(self, request: HttpRequest) -> ListingFilters:
         from portal.practices.reading import PracticeListingFilters
 
-        return PracticeListingFilters(request, self.listed_pages())
+        return PracticeListingFilters(request, self.listed_pages(request.user))
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from portal.practices.feeds import personal_feed_url

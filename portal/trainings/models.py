@@ -99,6 +99,9 @@ class TrainingPage(VietnameseSlugMixin, Page):
         from portal.trainings.slides import shown_documents
 
         context["documents"] = shown_documents(self)
+        parent = self.get_parent().specific
+        context["series"] = parent if isinstance(parent, TrainingSeriesPage) else None
+        context["series_sessions"] = parent.sessions(request.user) if context["series"] else []
         return context
 
 
@@ -194,12 +197,16 @@ class TrainingSeriesPage(VietnameseSlugMixin, Page):
         verbose_name = _("training series")
         verbose_name_plural = _("training series")
 
-    def sessions(self) -> models.QuerySet:
-        return TrainingPage.objects.child_of(self).live().public().select_related("unit").order_by("date", "pk")
+    def sessions(self, user: Any) -> models.QuerySet:
+        """The series' live sessions that `user` may open, in order."""
+        from portal.core.visibility import visible_to
+
+        sessions = TrainingPage.objects.child_of(self).live().select_related("unit").order_by("date", "pk")
+        return visible_to(sessions, user)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context(request, *args, **kwargs)
-        context["sessions"] = self.sessions()
+        context["sessions"] = self.sessions(request.user)
         return context
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from wagtail.models import PageViewRestriction
-
+from portal.core.visibility import allows
 from portal.trainings.models import RecordingPart
 
 
@@ -16,17 +15,9 @@ def training_viewer_check(user: Any, video: Any) -> bool | None:
         return None
     for page in live:
         restrictions = page.get_view_restrictions()
-        if not restrictions or all(_allows(restriction, user) for restriction in restrictions):
+        if not restrictions or all(allows(restriction, user) for restriction in restrictions):
             return True
     return False
-
-
-def _allows(restriction: PageViewRestriction, user: Any) -> bool:
-    if restriction.restriction_type == PageViewRestriction.LOGIN:
-        return bool(user.is_authenticated)
-    if restriction.restriction_type == PageViewRestriction.GROUPS:
-        return user.is_superuser or restriction.groups.filter(pk__in=user.groups.all()).exists()
-    return False  # password-protected pages: their recordings stay with editors
 
 
 def may_see_document(user: Any, document: Any) -> bool:
@@ -38,7 +29,7 @@ def may_see_document(user: Any, document: Any) -> bool:
     for page in pages:
         if page.live:
             restrictions = page.get_view_restrictions()
-            if not restrictions or all(_allows(restriction, user) for restriction in restrictions):
+            if not restrictions or all(allows(restriction, user) for restriction in restrictions):
                 return True
         if page.permissions_for_user(user).can_edit():
             return True

@@ -115,6 +115,27 @@ def test_topic_pages_list_everything_tagged_with_the_topic(client, lan_viewer):
     assert client.get("/chu-de/khong-co/").status_code == 404
 
 
+def test_a_page_restricted_to_a_group_is_listed_for_that_group_and_nobody_else(client, lan_viewer, minh_submitter):
+    from django.contrib.auth.models import Group
+
+    from wagtail.models import PageViewRestriction
+
+    inner = Group.objects.create(name="Tổ chuyên đề ma túy")
+    secret = publish_training("Tập huấn chuyên đề nội bộ", datetime.date(2026, 7, 1), topics=["Tội phạm ma túy"])
+    shown = publish_training("Tập huấn công khai", datetime.date(2026, 6, 1), topics=["Tội phạm ma túy"])
+    restriction = PageViewRestriction.objects.create(page=secret, restriction_type=PageViewRestriction.GROUPS)
+    restriction.groups.add(inner)
+    lan_viewer.groups.add(inner)
+
+    for user, sees in [(lan_viewer, True), (minh_submitter, False)]:
+        client.force_login(user)
+        for address in ["/chu-de/toi-pham-ma-tuy/", "/tap-huan/", "/"]:
+            html = client.get(address).content.decode()
+            assert shown.title in html, (user, address)
+            assert (secret.title in html) is sees, (user, address)
+        assert (client.get(secret.url).status_code == 200) is sees  # others are sent to log in as someone else
+
+
 def test_section_listings_paginate_without_errors(client, lan_viewer):
     for day in range(1, 15):
         publish_training(f"Buổi tập huấn số {day}", datetime.date(2026, 1, day))

@@ -1,0 +1,34 @@
+"""Which pages a person may open, for listings.
+
+Wagtail's `.public()` leaves out every page under a view restriction, even for the people the restriction
+lets in: a training restricted to one group was listed nowhere, not even for that group. `visible_to` keeps
+the pages `user` may open: those under no restriction, under "signed-in users" (everyone here is signed in),
+or under a group restriction of one of their groups (superusers pass them all). Password-protected pages stay
+out of listings: their password is asked on the page itself.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wagtail.models import PageViewRestriction
+from wagtail.query import PageQuerySet
+
+
+def allows(restriction: PageViewRestriction, user: Any) -> bool:
+    """Whether `restriction` lets `user` open the pages under it without more ado."""
+    if restriction.restriction_type == PageViewRestriction.LOGIN:
+        return bool(user is not None and user.is_authenticated)
+    if restriction.restriction_type == PageViewRestriction.GROUPS:
+        if user is None or not user.is_authenticated:
+            return False
+        return user.is_superuser or restriction.groups.filter(pk__in=user.groups.all()).exists()
+    return False
+
+
+def visible_to(pages: PageQuerySet, user: Any) -> PageQuerySet:
+    """`pages` without those under a restriction that keeps `user` out (restrictions are few: one query each)."""
+    for restriction in PageViewRestriction.objects.select_related("page"):
+        if not allows(restriction, user):
+            pages = pages.not_descendant_of(restriction.page, inclusive=True)
+    return pages
