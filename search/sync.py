@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from wagtail.documents.models import Document
 from wagtail.models import Page, PageViewRestriction, Revision
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from django_tasks import task, task_backends
 
@@ -302,6 +302,11 @@ def _on_page_moved(sender: Any, instance: Page, **kwargs: Any) -> None:
     record(page_ids_for_pages_under(instance))
 
 
+def _on_slug_changed(sender: Any, instance: Page, **kwargs: Any) -> None:
+    # The addresses of the pages under it changed with it (Wagtail rewrote their url_path).
+    record(page_ids_for_pages_under(instance))
+
+
 def _on_restriction_changed(sender: Any, instance: PageViewRestriction, **kwargs: Any) -> None:
     page = Page.objects.filter(pk=instance.page_id).first()
     if page is not None:
@@ -366,6 +371,7 @@ def connect() -> None:
     for model in SEARCHABLE:
         post_delete.connect(_on_page_deleted, sender=model, dispatch_uid=f"search-deleted-{model.__name__}")
     post_page_move.connect(_on_page_moved, dispatch_uid="search-moved")
+    page_slug_changed.connect(_on_slug_changed, dispatch_uid="search-slug-changed")
     post_save.connect(_on_restriction_changed, sender=PageViewRestriction, dispatch_uid="search-restriction")
     post_delete.connect(_on_restriction_changed, sender=PageViewRestriction, dispatch_uid="search-unrestricted")
     m2m_changed.connect(

@@ -24,6 +24,7 @@ from portal.home.models import Topic
 from portal.practices.models import FieldOfWork, GoodPracticePage, PracticeAttachment
 from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage, TrainingSeriesPage
 from search import engines, sync
+from search.documents import documents_for_page
 from search.models import IndexChange
 from tests.practices.pages import add_practice, add_training
 
@@ -149,6 +150,27 @@ def test_moving_a_section_notes_every_searchable_page_under_it():
 
     TrainingPage.objects.get(pk=inside.pk).move(other_index, pos="last-child")
     assert pending() == {inside.pk}
+
+
+def test_renaming_the_address_of_a_section_notes_the_pages_under_it_whose_addresses_changed(
+    django_capture_on_commit_callbacks,
+):
+    series = TrainingSeriesPage(title="Chuỗi tập huấn", slug="chuoi", date=datetime.date(2026, 1, 1))
+    TrainingIndexPage.objects.get().add_child(instance=series)
+    series.save_revision().publish()
+    inside = TrainingPage(title="Buổi một", date=datetime.date(2026, 1, 2))
+    series.add_child(instance=inside)
+    inside.save_revision().publish()
+    settle()
+
+    series = TrainingSeriesPage.objects.get(pk=series.pk)
+    series.slug = "chuoi-tap-huan-2026"
+    with django_capture_on_commit_callbacks(execute=True):  # Wagtail says so once the rename is committed
+        series.save_revision().publish()
+    assert inside.pk in pending()
+    assert sync.drain().ok
+    (entry,) = [doc for doc in documents_for_page(inside.pk) if doc.type == "training"]
+    assert "/chuoi-tap-huan-2026/" in entry.url
 
 
 def test_restricting_a_section_notes_the_pages_under_it():
