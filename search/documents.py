@@ -38,6 +38,9 @@ SNIPPET_SOURCE_CHARS = 400
 # Extracted text kept per document: enough for the longest reports, bounded for the index.
 MAX_DOCUMENT_CHARS = 200_000
 MAX_SLIDE_CHARS = 4_000  # a slide's text, as a moment: more than any slide holds
+# Slides of one training kept as moments: beyond any real deck, well under Elasticsearch's 10,000 nested
+# objects a document (with a four-hour recording's windows); the PDFs' whole text is searched as documents anyway.
+MAX_SLIDE_MOMENTS = 3_000
 
 
 def documents_for_page(page_id: int) -> list[SearchDoc]:
@@ -166,12 +169,14 @@ def _slide_moments(page: TrainingPage, part_count: int) -> list[Moment]:
     (part 0) opening the PDF at that page."""
     from portal.trainings.slides import pdf_attachments, slides_of
 
-    moments = []
+    moments: list[Moment] = []
     for attachment in pdf_attachments(page):
         document = attachment.document
         for slide in slides_of(page, document):
             if not slide.text:
                 continue
+            if len(moments) >= MAX_SLIDE_MOMENTS:
+                return moments
             tied = slide.part is not None and slide.start is not None and 1 <= slide.part <= part_count
             start = float(slide.start or 0) if tied else 0.0
             moments.append(

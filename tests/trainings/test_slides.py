@@ -293,6 +293,16 @@ def test_a_thumbnail_is_sent_to_those_who_may_see_the_training_only(client, lan_
     lan_viewer.groups.add(insiders)
     assert client.get(url).status_code == 200
 
+    # A PDF kept in a private collection stays private in pictures too.
+    from wagtail.models import Collection, CollectionViewRestriction
+
+    private = Collection.get_first_root_node().add_child(name="Tài liệu mật")
+    closed = CollectionViewRestriction.objects.create(collection=private, restriction_type="groups")
+    closed.groups.add(Group.objects.create(name="Lãnh đạo"))
+    document.collection = private
+    document.save()
+    assert client.get(url).status_code == 404
+
 
 # --- Tying pages to times in the admin -----------------------------------------------------------------
 
