@@ -72,7 +72,8 @@ clean:
 	rm -rf $(VENV) var/static
 
 # Benchmarks: measurements, not tests (a missed target is reported, never an error). See bench/README.md.
-# BENCH_ARGS passes options through, e.g. `make bench-transcode BENCH_ARGS="--repeat 3"`.
+# BENCH_ARGS passes options through, e.g. `make bench-transcode BENCH_ARGS="--repeat 3"`; every bench
+# knows --quick (a smoke run of each: `make bench BENCH_ARGS=--quick`).
 BENCH_ARGS ?=
 
 bench: setup bench-transcode bench-search bench-asr

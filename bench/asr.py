@@ -258,7 +258,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="run each way N times, alternating; keep the fastest")
     parser.add_argument("--chunk-seconds", type=int, default=None, help="TRANSCRIBE_CHUNK_SECONDS by default")
     parser.add_argument("--keep", action="store_true", help="keep the temporary Django folder")
+    parser.add_argument("--quick", action="store_true", help="60 s of speech, one run each way: a smoke run")
     options = parser.parse_args()
+    if options.quick:
+        options.seconds, options.repeat = min(options.seconds, 60), 1
 
     cpus = pin(options.cores)
     print(f"Making {options.seconds} s of Vietnamese speech with espeak-ng (cached)...", flush=True)

@@ -520,7 +520,10 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder and say where it is")
     parser.add_argument("--show-commands", action="store_true", help="print the ffmpeg command lines")
+    parser.add_argument("--quick", action="store_true", help="a 20 s clip: a smoke run (the targets are for 120 s)")
     options = parser.parse_args()
+    if options.quick:
+        options.seconds = min(options.seconds, 20)
 
     cpus = pin_cores(options.cores)
     load_before = os.getloadavg()[0]
