@@ -252,15 +252,20 @@ def retry_pending() -> None:
         drain()
 
 
-def replay_since(moment: datetime, targets: list[Engine]) -> DrainResult:
-    """Re-apply every page changed since `moment` (done or not): what a rebuild must not miss."""
-    page_ids = sorted(set(IndexChange.objects.filter(created_at__gte=moment).values_list("page_id", flat=True)))
+def replay_since(moment: datetime, targets: list[Engine], wait: timedelta = DRAIN_WAIT) -> DrainResult:
+    """Re-apply every page changed since `moment` (done or not): what a rebuild must not miss. Under the drain
+    lock, like a drain, so that neither writes an older version of a page over the other's newer one."""
     result = DrainResult()
-    for start in range(0, len(page_ids), BATCH):
-        part = apply_pages(page_ids[start : start + BATCH], targets)
-        result.pages += part.pages
-        result.documents += part.documents
-        result.failed.update(part.failed)
+    with drain_lock(wait) as locked:
+        if not locked:
+            result.failed["sync"] = "another sync held the outbox for too long; run the rebuild again"
+            return result
+        page_ids = sorted(set(IndexChange.objects.filter(created_at__gte=moment).values_list("page_id", flat=True)))
+        for start in range(0, len(page_ids), BATCH):
+            part = apply_pages(page_ids[start : start + BATCH], targets)
+            result.pages += part.pages
+            result.documents += part.documents
+            result.failed.update(part.failed)
     return result
 
 

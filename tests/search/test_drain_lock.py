@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db import connection
+from django.utils import timezone
 
 import pytest
 
@@ -104,3 +105,18 @@ def test_a_drain_waits_for_the_running_one_and_then_applies_what_is_left():
     assert result.ok and result.pages >= 1
     assert f"training:{training.pk}" in engines.database_engine().digests()
     assert sync.pending_count() == 0
+
+
+def test_a_rebuild_replays_changes_only_while_no_drain_runs():
+    training = add_training("Tập huấn kỹ năng kháng nghị")
+    since = timezone.now() - datetime.timedelta(minutes=1)
+    targets = [engines.database_engine()]
+
+    with sync.drain_lock() as locked:
+        assert locked
+        refused = in_another_worker(lambda: sync.replay_since(since, targets, wait=datetime.timedelta(seconds=0.2)))
+        assert not refused.ok and refused.pages == 0
+
+    replayed = in_another_worker(lambda: sync.replay_since(since, targets))
+    assert replayed.ok and replayed.pages >= 1
+    assert f"training:{training.pk}" in engines.database_engine().digests()
