@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import os
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -30,7 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections, router, transaction
+from django.db import DatabaseError, connections, router, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils import timezone
@@ -59,6 +60,7 @@ RETRY_AFTER = timedelta(seconds=30)
 RETRY_LOCK = "search:sync-retry-queued"
 KEEP_DONE = timedelta(days=7)  # done rows kept for rebuild replays and for looking back
 DRAIN_WAIT = timedelta(minutes=5)  # how long a drain waits for the one running; then it leaves the rows to it
+TASK_DRAIN_WAIT = timedelta(seconds=10)  # the same, for the sync task (a worker of the default queue)
 DRAIN_LOCK_KEY = 0x5EA2C4D2  # the PostgreSQL advisory lock key (any constant this project alone uses)
 DRAIN_LOCK_POLL = 0.05  # seconds between two tries
 
@@ -140,7 +142,9 @@ def drain_lock(wait: timedelta = DRAIN_WAIT) -> Iterator[bool]:
         if connection.vendor == "postgresql":
             take, release = _advisory_lock(connection)
         else:
-            take, release = _file_lock(stack.enter_context(_lock_file(alias).open("a")))
+            descriptor = os.open(_lock_file(alias), os.O_RDONLY | os.O_CREAT, 0o664)
+            stack.callback(os.close, descriptor)
+            take, release = _file_lock(descriptor)
         deadline = time.monotonic() + wait.total_seconds()
         while not take():
             if time.monotonic() >= deadline:
@@ -162,33 +166,37 @@ def _advisory_lock(connection: Any) -> tuple[Callable[[], bool], Callable[[], No
             return bool(cursor.fetchone()[0])
 
     def release() -> None:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_unlock(%s)", [DRAIN_LOCK_KEY])
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [DRAIN_LOCK_KEY])
+        except DatabaseError:  # the drain failed inside a transaction that is now aborted
+            connection.close()  # the server lets go of a session's locks when the session ends
 
     return take, release
 
 
-def _file_lock(handle: Any) -> tuple[Callable[[], bool], Callable[[], None]]:
-    """Try and release an exclusive lock on an open file (let go by the system if the process dies)."""
+def _file_lock(descriptor: int) -> tuple[Callable[[], bool], Callable[[], None]]:
+    """Try and release an exclusive lock on an open file (let go by the system if the process dies). The file
+    is opened for reading only, so it works whoever created it (root at a deploy, the portal's user later)."""
 
     def take() -> bool:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False
         return True
 
-    return take, lambda: fcntl.flock(handle, fcntl.LOCK_UN)
+    return take, lambda: fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 def _lock_file(alias: str) -> Path:
     """The file the drain lock is taken on: next to an SQLite database file, or in the temporary folder for a
-    database in memory (the tests)."""
+    database in memory (the tests), one per process as such a database is."""
     name = str(connections[alias].settings_dict["NAME"])
     database = Path(name)
     if name.startswith("file:") or ":memory:" in name or not database.parent.is_dir():
         digest = hashlib.sha1(name.encode(), usedforsecurity=False).hexdigest()[:12]
-        return Path(tempfile.gettempdir()) / f"portal-search-drain-{digest}.lock"
+        return Path(tempfile.gettempdir()) / f"portal-search-drain-{digest}-{os.getpid()}.lock"
     return database.with_name(f"{database.name}.search-drain.lock")
 
 
@@ -247,9 +255,10 @@ def pending_count() -> int:
 
 
 def retry_pending() -> None:
-    """For the worker's housekeeping: drain what an outage left behind."""
+    """For the worker's housekeeping: drain what an outage left behind. It runs beside the worker's heartbeat,
+    so it never waits for a drain that is running: that one empties the outbox, and the next minute comes."""
     if pending_count():
-        drain()
+        drain(wait=timedelta(0))
 
 
 def replay_since(moment: datetime, targets: list[Engine], wait: timedelta = DRAIN_WAIT) -> DrainResult:
@@ -271,7 +280,8 @@ def replay_since(moment: datetime, targets: list[Engine], wait: timedelta = DRAI
 
 @task()
 def sync_search_index() -> dict[str, Any]:
-    result = drain()
+    # A drain already running empties the outbox before it lets go; waiting longer only holds a worker.
+    result = drain(wait=TASK_DRAIN_WAIT)
     # One retry queued per process and period, however many changes were made during the outage (the
     # default worker's housekeeping also retries every minute).
     if not result.ok and cache.add(RETRY_LOCK, True, int(RETRY_AFTER.total_seconds())):

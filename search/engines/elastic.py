@@ -217,9 +217,8 @@ def to_source(doc: SearchDoc) -> dict[str, Any]:
 
 
 def moment_words(moments: Iterable[Moment]) -> str:
-    """Every distinct word of `moments` once, in order of first use ("words" split on spaces: the analyzer makes
-    of each what it makes of it in the moment's text)."""
-    return " ".join(dict.fromkeys(chunk for moment in moments for chunk in moment.text.split()))
+    """Every distinct word of `moments` once, lowercased and without punctuation, in order of first use."""
+    return " ".join(dict.fromkeys(word.lower() for moment in moments for word in words(moment.text)))
 
 
 def from_source(source: dict[str, Any]) -> SearchDoc:
@@ -607,7 +606,7 @@ class ElasticsearchEngine:
         response = self._search(search)
         return ResultPage(
             total=response["hits"]["total"]["value"],
-            hits=[_hit(raw) for raw in response["hits"]["hits"]],
+            hits=[_hit(raw, _as_typed(query.text)) for raw in response["hits"]["hits"]],
             facets={
                 facet: _facet_values(facet, response["aggregations"][facet]["values"]["buckets"]) for facet in FACETS
             },
@@ -692,7 +691,12 @@ def _is_missing_delete(error: dict[str, Any]) -> bool:
     return "delete" in error and error["delete"].get("status") == 404
 
 
-def _hit(raw: dict[str, Any]) -> Hit:
+def _as_typed(text: str) -> frozenset[str]:
+    """The words of a query typed with diacritics, lowercased: a window that says them so is shown first."""
+    return frozenset(word.lower() for word in words(text) if has_diacritics(word))
+
+
+def _hit(raw: dict[str, Any], as_typed: frozenset[str] = frozenset()) -> Hit:
     source = raw["_source"]
     return Hit(
         key=source["key"],
@@ -707,23 +711,31 @@ def _hit(raw: dict[str, Any]) -> Hit:
         score=raw.get("_score") or 0.0,
         parent_title=source.get("parent_title", ""),
         parent_url=source.get("parent_url", ""),
-        moments=_moments(raw.get("inner_hits", {})),
+        moments=_moments(raw.get("inner_hits", {}), as_typed),
     )
 
 
-def _moments(inner_hits: dict[str, Any]) -> tuple[Moment, ...]:
-    """The matching transcript windows of every reading, best first, each once, text highlighted."""
-    scored: dict[tuple[int, float, int | None, str], tuple[float, Moment]] = {}
+def _moments(inner_hits: dict[str, Any], as_typed: frozenset[str] = frozenset()) -> tuple[Moment, ...]:
+    """The matching transcript windows of every reading, each once, text highlighted: those that say the words
+    typed with diacritics as typed first (windows are analysed folded only), then best scored first."""
+    scored: dict[tuple[int, float, int | None, str], tuple[float, int, Moment]] = {}
     for result in inner_hits.values():
         for raw in result["hits"]["hits"]:
             source = raw["_source"]
             marked = raw.get("highlight", {}).get("moments.text")
             moment = _moment(source, marked[0] if marked else html.escape(source["text"]))
             score = raw.get("_score") or 0.0
+            said = len(as_typed & {word.lower() for word in words(source["text"])}) if as_typed else 0
             place = (moment.part, moment.start, moment.slide, moment.link)
             if place not in scored or scored[place][0] < score:
-                scored[place] = (score, moment)
-    ranked = sorted(scored.values(), key=lambda item: (-item[0], item[1].part, item[1].start, item[1].slide or 0))
+                scored[place] = (score, said, moment)
+    ranked = [
+        (score, moment)
+        for score, _, moment in sorted(
+            scored.values(),
+            key=lambda item: (-item[1], -item[0], item[2].part, item[2].start, item[2].slide or 0),
+        )
+    ]
     chosen = keep_a_slide(ranked, lambda item: item[1].slide is not None, MOMENTS_PER_HIT)
     return tuple(moment for _, moment in chosen)
 

@@ -543,6 +543,22 @@ def test_a_hit_inside_a_recording_points_at_the_part_and_second_where_it_was_sai
     assert "dữ liệu" in re.sub(r"</?mark>", "", moment.text)
 
 
+def test_inside_a_recording_the_window_that_says_it_as_typed_comes_first(engine, lan_viewer):
+    video = recording("Buổi sáng")
+    say(
+        video,
+        (10.0, 16.0, "Công tác đạo tạo cán bộ trẻ của đơn vị"),  # a slip of the recogniser
+        (60.0, 66.0, "Công tác đào tạo cán bộ trẻ của đơn vị"),
+    )
+    training = add_training("Tập huấn nghiệp vụ", parts=(video,))
+    sync()
+
+    hit = hit_for(search(lan_viewer, "đào tạo cán bộ"), training)
+    assert [moment.start for moment in hit.moments][:1] == [60.0]
+    hit = hit_for(search(lan_viewer, "đạo tạo cán bộ"), training)
+    assert [moment.start for moment in hit.moments][:1] == [10.0]
+
+
 def test_a_chapter_title_is_a_moment_too(engine, lan_viewer):
     video = recording("Buổi sáng")
     training = add_training("Tập huấn nghiệp vụ kháng nghị", parts=(video,))

@@ -120,3 +120,16 @@ def test_a_rebuild_replays_changes_only_while_no_drain_runs():
     replayed = in_another_worker(lambda: sync.replay_since(since, targets))
     assert replayed.ok and replayed.pages >= 1
     assert f"training:{training.pk}" in engines.database_engine().digests()
+
+
+def test_the_workers_housekeeping_never_waits_for_a_running_drain():
+    add_training("Tập huấn kỹ năng kiểm sát điều tra")
+
+    with sync.drain_lock() as locked:
+        assert locked
+        # It runs beside the worker's heartbeat: waiting here would make the worker look dead.
+        in_another_worker(sync.retry_pending)  # returns at once (in_another_worker gives up after 60 s)
+        assert sync.pending_count() > 0  # left to the running drain
+
+    in_another_worker(sync.retry_pending)
+    assert sync.pending_count() == 0
