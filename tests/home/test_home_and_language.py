@@ -136,6 +136,33 @@ def test_a_page_restricted_to_a_group_is_listed_for_that_group_and_nobody_else(c
         assert (client.get(secret.url).status_code == 200) is sees  # others are sent to log in as someone else
 
 
+def test_listings_cost_the_same_queries_however_many_pages_are_restricted(client, lan_viewer):
+    from django.contrib.auth.models import Group
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wagtail.models import PageViewRestriction
+
+    def restrict(count: int) -> None:
+        for _ in range(count):
+            number = PageViewRestriction.objects.count()
+            page = publish_training(f"Tập huấn riêng {number}", datetime.date(2026, 1, 1))
+            restriction = PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.GROUPS)
+            restriction.groups.add(Group.objects.create(name=f"Nhóm {number}"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/").status_code == 200
+        return len(captured)
+
+    client.force_login(lan_viewer)
+    restrict(1)
+    client.get("/")  # warm: sessions, site root
+    few = queries()
+    restrict(10)
+    assert queries() == few
+
+
 def test_section_listings_paginate_without_errors(client, lan_viewer):
     for day in range(1, 15):
         publish_training(f"Buổi tập huấn số {day}", datetime.date(2026, 1, day))
