@@ -15,10 +15,12 @@ from portal.practices.models import GoodPracticePage
 from portal.trainings.models import TrainingPage
 
 
-def topics_in_use() -> QuerySet[Topic]:
-    """Topics carried by at least one live page, with how many pages carry each."""
-    live_trainings = Q(trainings_items__content_object__live=True)
-    live_practices = Q(practices_items__content_object__live=True)
+def topics_in_use(user: Any) -> QuerySet[Topic]:
+    """Topics carried by at least one live page `user` may open, with how many such pages carry each."""
+    trainings = visible_to(TrainingPage.objects.live(), user).values("pk")
+    practices = visible_to(GoodPracticePage.objects.live(), user).values("pk")
+    live_trainings = Q(trainings_items__content_object__in=trainings)
+    live_practices = Q(practices_items__content_object__in=practices)
     return (
         Topic.objects.annotate(
             training_count=Count("trainings_items", filter=live_trainings, distinct=True),

@@ -10,7 +10,7 @@ from portal.home.topics import pages_with_topic, topics_in_use
 
 
 def topic_list(request: HttpRequest) -> HttpResponse:
-    topics = sorted(topics_in_use(), key=lambda topic: vietnamese_sort_key(topic.name))
+    topics = sorted(topics_in_use(request.user), key=lambda topic: vietnamese_sort_key(topic.name))
     return render(request, "home/topic_list.html", {"topics": topics})
 
 

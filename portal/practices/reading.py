@@ -31,6 +31,7 @@ from django.views.decorators.http import require_POST
 from portal.core.listing import paginate
 from portal.core.pages import ListingFilters
 from portal.core.text import vietnamese_sort_key
+from portal.core.visibility import visible_to
 from portal.practices.models import FieldOfWork, GoodPracticePage, UsefulMark
 from portal.trainings.models import TrainingPage
 from portal.units.models import User
@@ -179,16 +180,16 @@ def topic_ids(page: GoodPracticePage) -> list[int]:
     return [topic.pk for topic in page.topics.all() if topic.pk]
 
 
-def related_practices(page: GoodPracticePage, limit: int = RELATED_COUNT) -> list[GoodPracticePage]:
-    """Published write-ups sharing the most topics with this one, then those of the same field of work."""
+def related_practices(page: GoodPracticePage, user: Any, limit: int = RELATED_COUNT) -> list[GoodPracticePage]:
+    """Published write-ups `user` may open sharing the most topics with this one, then those of the same field
+    of work."""
     shared = Count("topic_items", filter=Q(topic_items__tag_id__in=topic_ids(page)), distinct=True)
     if page.field_of_work_id:
         same_field: Any = Case(When(field_of_work_id=page.field_of_work_id, then=1), default=0)
     else:
         same_field = Value(0)
     candidates = (
-        GoodPracticePage.objects.live()
-        .public()
+        visible_to(GoodPracticePage.objects.live(), user)
         .exclude(pk=page.pk)
         .annotate(shared_topics=shared, same_field=same_field)
         .filter(Q(shared_topics__gt=0) | Q(same_field=1))
@@ -199,15 +200,14 @@ def related_practices(page: GoodPracticePage, limit: int = RELATED_COUNT) -> lis
     return list(candidates[:limit])
 
 
-def related_trainings(page: GoodPracticePage, limit: int = RELATED_COUNT) -> list[TrainingPage]:
-    """Published trainings sharing the most topics with the write-up."""
+def related_trainings(page: GoodPracticePage, user: Any, limit: int = RELATED_COUNT) -> list[TrainingPage]:
+    """Published trainings `user` may open sharing the most topics with the write-up."""
     ids = topic_ids(page)
     if not ids:
         return []
     shared = Count("topic_items", filter=Q(topic_items__tag_id__in=ids), distinct=True)
     trainings = (
-        TrainingPage.objects.live()
-        .public()
+        visible_to(TrainingPage.objects.live(), user)
         .annotate(shared_topics=shared)
         .filter(shared_topics__gt=0)
         .select_related("unit")
@@ -243,8 +243,8 @@ def article_context(request: HttpRequest, page: GoodPracticePage) -> dict[str, A
     return {
         "sections": article_sections(page),
         "attachments": attachment_views(page),
-        "related_practices": related_practices(page),
-        "related_trainings": related_trainings(page),
+        "related_practices": related_practices(page, request.user),
+        "related_trainings": related_trainings(page, request.user),
         "useful_count": UsefulMark.objects.filter(page_id=page.pk).count() if page.pk else 0,
         "marked_useful": marked_useful(page, request.user),
         "can_mark_useful": page.live and not is_preview and request.user.is_authenticated,
@@ -257,7 +257,7 @@ def mark_useful(request: HttpRequest, page_id: int) -> HttpResponse:
 
     Marking twice keeps one mark: the database holds at most one per reader and write-up.
     """
-    page = get_object_or_404(GoodPracticePage.objects.live().public(), pk=page_id)
+    page = get_object_or_404(visible_to(GoodPracticePage.objects.live(), request.user), pk=page_id)
     reader = cast(User, request.user)  # the login-required middleware turned visitors away
     if request.POST.get("useful") == "0":
         UsefulMark.objects.filter(page=page, user=reader).delete()

@@ -127,12 +127,16 @@ def test_a_page_restricted_to_a_group_is_listed_for_that_group_and_nobody_else(c
     restriction.groups.add(inner)
     lan_viewer.groups.add(inner)
 
+    secret.topics.add("Chuyên đề nội bộ")  # a topic only the restricted page carries
+    secret.save_revision().publish()
+
     for user, sees in [(lan_viewer, True), (minh_submitter, False)]:
         client.force_login(user)
         for address in ["/chu-de/toi-pham-ma-tuy/", "/tap-huan/", "/"]:
             html = client.get(address).content.decode()
             assert shown.title in html, (user, address)
             assert (secret.title in html) is sees, (user, address)
+        assert ("Chuyên đề nội bộ" in client.get("/chu-de/").content.decode()) is sees
         assert (client.get(secret.url).status_code == 200) is sees  # others are sent to log in as someone else
 
 

@@ -159,6 +159,25 @@ def test_related_trainings_are_published_trainings_sharing_topics(client, lan_vi
     ]
 
 
+def test_a_related_training_restricted_to_a_group_is_shown_to_its_members_only(
+    client, lan_viewer, minh_submitter, article
+):
+    from django.contrib.auth.models import Group
+
+    from wagtail.models import PageViewRestriction
+
+    inner = publish_training("Tập huấn xét xử nội bộ", topics=["Xét xử"])
+    members = Group.objects.create(name="Tổ xét xử")
+    restriction = PageViewRestriction.objects.create(page=inner, restriction_type=PageViewRestriction.GROUPS)
+    restriction.groups.add(members)
+    lan_viewer.groups.add(members)
+
+    client.force_login(lan_viewer)
+    assert section_titles(client.get(article.url).content.decode(), "tap-huan-lien-quan") == [inner.title]
+    client.force_login(minh_submitter)
+    assert section_titles(client.get(article.url).content.decode(), "tap-huan-lien-quan") == []
+
+
 def test_a_practice_without_topics_or_field_has_no_related_sections(client, lan_viewer):
     lone = publish("Một mình một kiểu")
     publish("Khác hẳn", topics=["Thi hành án"])
