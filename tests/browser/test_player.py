@@ -10,9 +10,7 @@ thread reads too.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
@@ -24,9 +22,10 @@ import pytest
 from playwright.sync_api import Page, Request, expect
 
 from media import processing
-from media.models import PlaybackPosition, Rendition, Video
+from media.models import PlaybackPosition, Video
 from media.states import State
 from portal.trainings.models import Chapter, RecordingPart, TrainingIndexPage, TrainingPage
+from tests.media.samples import lecture, restore, rows_of
 
 PASSWORD = "demo12345"  # the personas' password in tests/conftest.py
 PLAYER = "[data-player]"
@@ -39,36 +38,13 @@ def vi(message: str) -> str:
         return translation.gettext(message)
 
 
-def make_clip(path: Path, size: str, seconds: int) -> Path:
-    subprocess.run(
-        [
-            "ffmpeg", "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}:sample_rate=44100",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-            str(path),
-        ],
-        check=True,
-    )  # fmt: skip
-    return path
-
-
-def rows_of(video: Video) -> dict[str, Any]:
-    fields = {f.attname: getattr(video, f.attname) for f in Video._meta.concrete_fields if f.name != "id"}
-    renditions = [
-        {f.attname: getattr(r, f.attname) for f in Rendition._meta.concrete_fields if f.name not in {"id", "video"}}
-        for r in video.renditions.all()
-    ]
-    return {"video": {**fields, "uploaded_by_id": None}, "renditions": renditions}
-
-
 @pytest.fixture(scope="session")
 def recordings(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator[dict[str, Any]]:
     """Two clips transcoded for real: the morning (960x540, 5 s: 360p + 540p) and the afternoon (640x360, 4 s)."""
     root = tmp_path_factory.mktemp("player-media")
     sources = {
-        "morning": make_clip(root / "buoi-sang.mp4", "960x540", 5),
-        "afternoon": make_clip(root / "buoi-chieu.mp4", "640x360", 4),
+        "morning": lecture(root / "buoi-sang.mp4", size="960x540", seconds=5),
+        "afternoon": lecture(root / "buoi-chieu.mp4", size="640x360", seconds=4),
     }
     made: dict[str, Any] = {"media_root": root / "media"}
     # This may run between two live-server tests, on a database just flushed: a content type looked up here is
@@ -87,12 +63,6 @@ def recordings(tmp_path_factory, django_db_setup, django_db_blocker) -> Iterator
     ContentType.objects._cache.clear()
     ContentType.objects._cache.update(cached)
     yield made
-
-
-def restore(rows: dict[str, Any]) -> Video:
-    video = Video.objects.create(**rows["video"])
-    Rendition.objects.bulk_create(Rendition(video=video, **fields) for fields in rows["renditions"])
-    return video
 
 
 @pytest.fixture

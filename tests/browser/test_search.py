@@ -8,9 +8,7 @@ transcoded once per session, as in test_player.py.
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -22,11 +20,12 @@ from playwright.sync_api import Page, expect
 
 from media import processing
 from media.captions import Cue
-from media.models import Rendition, Video
+from media.models import Video
 from media.states import State
 from media.transcripts import save_transcript
 from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage
 from search.sync import drain
+from tests.media.samples import lecture, restore, rows_of
 from tests.practices.pages import add_practice, add_training
 
 PASSWORD = "demo12345"  # the personas' password in tests/conftest.py
@@ -133,20 +132,6 @@ def test_facets_narrow_the_results_and_a_selected_one_can_be_removed(signed_in):
 # --- A moment of a recording ----------------------------------------------------------------------------
 
 
-def make_clip(path: Path, seconds: int) -> Path:
-    subprocess.run(
-        [
-            "ffmpeg", "-nostdin", "-v", "error", "-y",
-            "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-            "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}:sample_rate=44100",
-            "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest",
-            str(path),
-        ],
-        check=True,
-    )  # fmt: skip
-    return path
-
-
 @pytest.fixture(scope="session")
 def clips(tmp_path_factory) -> dict[str, Any]:
     """Transcoded clips kept for the session (per xdist worker): see `transcoded`."""
@@ -161,26 +146,14 @@ def transcoded(clips: dict[str, Any]) -> dict[str, Any]:
     """
     if "video" not in clips:
         root = clips["root"]
-        source = make_clip(root / "buoi-sang.mp4", 6)
+        source = lecture(root / "buoi-sang.mp4", size="640x360", seconds=6)
         with (
             override_settings(MEDIA_ROOT=root / "media", MEDIA_WORK_DIR=root / "work"),
             transaction.atomic(),
         ):
             video = processing.create_video(source, title="buổi sáng", move=True)
             assert processing.process(video.pk) == State.READY
-            video = Video.objects.get(pk=video.pk)
-            clips["video"] = {
-                **{f.attname: getattr(video, f.attname) for f in Video._meta.concrete_fields if f.name != "id"},
-                "uploaded_by_id": None,
-            }
-            clips["renditions"] = [
-                {
-                    f.attname: getattr(r, f.attname)
-                    for f in Rendition._meta.concrete_fields
-                    if f.name not in {"id", "video"}
-                }
-                for r in video.renditions.all()
-            ]
+            clips.update(rows_of(Video.objects.get(pk=video.pk)))
             transaction.set_rollback(True)
     return clips
 
@@ -190,8 +163,7 @@ def recorded_training(clips, settings) -> TrainingPage:
     """A published training whose recording says "hỏi cung bị can" from 0:03, indexed by the sync."""
     clip = transcoded(clips)
     settings.MEDIA_ROOT = clip["root"] / "media"
-    video = Video.objects.create(**clip["video"])
-    Rendition.objects.bulk_create(Rendition(video=video, **fields) for fields in clip["renditions"])
+    video = restore(clip)
     page = TrainingPage(title="Tập huấn kỹ năng xét hỏi", summary="Kỹ năng xét hỏi trong giai đoạn điều tra.")
     TrainingIndexPage.objects.get().add_child(instance=page)
     RecordingPart.objects.create(page=page, video=video, title="Buổi sáng", sort_order=0)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import re
 import shutil
-import subprocess
 from pathlib import Path
-from typing import Any
 
 from django.urls import reverse
 from django.utils import translation
@@ -23,10 +21,11 @@ from playwright.sync_api import Page, expect
 
 from media import processing
 from media.captions import Cue
-from media.models import Rendition, Video
+from media.models import Video
 from media.states import State
 from media.transcripts import save_transcript
 from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage
+from tests.media.samples import audio_only, lecture
 
 PASSWORD = "demo12345"  # the personas' password in tests/conftest.py
 PLAYER = "[data-player]"
@@ -42,38 +41,14 @@ def vi(message: str) -> str:
         return translation.gettext(message)
 
 
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
-
-
-def make_clip(path: Path, seconds: int) -> Path:
-    ffmpeg(
-        "-f", "lavfi", "-i", f"testsrc2=size=640x360:rate=25:duration={seconds}",
-        "-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}:sample_rate=44100",
-        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path),
-    )  # fmt: skip
-    return path
-
-
-def make_audio(path: Path, seconds: int) -> Path:
-    ffmpeg("-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}", "-c:a", "aac", str(path))
-    return path
-
-
-def rows_of(video: Video) -> dict[str, Any]:
-    fields = {f.attname: getattr(video, f.attname) for f in Video._meta.concrete_fields if f.name != "id"}
-    renditions = [
-        {f.attname: getattr(r, f.attname) for f in Rendition._meta.concrete_fields if f.name not in {"id", "video"}}
-        for r in video.renditions.all()
-    ]
-    return {"video": {**fields, "uploaded_by_id": None}, "renditions": renditions}
-
-
 @pytest.fixture(scope="session")
 def sources(tmp_path_factory) -> dict[str, Path]:
     """A 6 s lecture clip and a 4 s audio-only recording (files only: no database at session scope)."""
     root = tmp_path_factory.mktemp("transcript-sources")
-    return {"morning": make_clip(root / "buoi-sang.mp4", 6), "afternoon": make_audio(root / "ghi-am.m4a", 4)}
+    return {
+        "morning": lecture(root / "buoi-sang.mp4", size="640x360", seconds=6),
+        "afternoon": audio_only(root / "ghi-am.m4a", seconds=4),
+    }
 
 
 @pytest.fixture

@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
-
-
-def lecture(
-    path: Path,
-    size: str = "960x540",
-    seconds: int = 4,
-    audio: str = "stereo",
-    extra: tuple = (),
-    pix_fmt: str = "yuv420p",
-) -> Path:
-    inputs = ["-f", "lavfi", "-i", f"testsrc2=size={size}:rate=25:duration={seconds}"]
-    if audio != "none":
-        layout = "mono" if audio == "mono" else "stereo"
-        inputs += ["-f", "lavfi", "-i", f"sine=frequency=300:duration={seconds}:sample_rate=44100"]
-        inputs += ["-af", f"aformat=channel_layouts={layout}"]
-    ffmpeg(
-        *inputs,
-        "-c:v",
-        "libx264",
-        "-preset",
-        "ultrafast",
-        "-pix_fmt",
-        pix_fmt,
-        *extra,
-        *(["-c:a", "aac"] if audio != "none" else []),
-        "-movflags",
-        "+faststart",
-        "-shortest",
-        str(path),
-    )
-    return path
+from tests.media import samples
+from tests.media.samples import ffmpeg, lecture
 
 
 @pytest.fixture(scope="session")
@@ -95,9 +62,7 @@ def clip_vfr(media_dir) -> Path:
 
 @pytest.fixture(scope="session")
 def audio_only(media_dir) -> Path:
-    path = media_dir / "bai-giang.m4a"
-    ffmpeg("-f", "lavfi", "-i", "sine=frequency=220:duration=5", "-c:a", "aac", str(path))
-    return path
+    return samples.audio_only(media_dir / "bai-giang.m4a", seconds=5)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from media.caption_views import language_name
 from media.captions import Cue
 from media.models import Segment, Transcript, Video
 from media.transcripts import save_transcript
+from tests.media.legacy_text import windows_1258
 
 pytestmark = pytest.mark.django_db
 
@@ -37,21 +38,6 @@ Khai mạc.
 00:00:03,500 -> 00:00:06,000
 Dòng thời gian bị hỏng.
 """
-
-
-def windows_1258(text: str) -> bytes:
-    """How Windows-1258 stores Vietnamese: letters with their shape (ê, ơ, ă...) precomposed where the code
-    page has them, tone marks as separate combining characters."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        decomposed = unicodedata.normalize("NFD", char)
-        tones = "".join(mark for mark in decomposed if mark in "\u0300\u0301\u0303\u0309\u0323")
-        base = unicodedata.normalize("NFC", "".join(mark for mark in decomposed if mark not in tones))
-        try:
-            out.append(char.encode("cp1258"))
-        except UnicodeEncodeError:
-            out.append((base + tones).encode("cp1258"))
-    return b"".join(out)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 import pytest
 
 from media.captions import CaptionError, Cue, decode, decode_tcvn3, detect_format, parse_captions, to_webvtt
+from tests.media.legacy_text import windows_1258
 
 SRT = """1
 00:00:01,000 --> 00:00:04,500
@@ -28,21 +29,6 @@ EXPECTED = [
     Cue(5.0, 9.25, "Hôm nay chúng ta học kỹ năng xét hỏi bị can."),
     Cue(70.0, 3600.0, "Quyết định khởi tố vụ án hình sự."),
 ]
-
-
-def windows_1258(text: str) -> bytes:
-    """How Windows-1258 stores Vietnamese: letters with their shape (ê, ơ, ă...) precomposed where the code
-    page has them, tone marks as separate combining characters."""
-    out = []
-    for char in unicodedata.normalize("NFC", text):
-        decomposed = unicodedata.normalize("NFD", char)
-        tones = "".join(mark for mark in decomposed if mark in "\u0300\u0301\u0303\u0309\u0323")
-        base = unicodedata.normalize("NFC", "".join(mark for mark in decomposed if mark not in tones))
-        try:
-            out.append(char.encode("cp1258"))
-        except UnicodeEncodeError:
-            out.append((base + tones).encode("cp1258"))
-    return b"".join(out)
 
 
 def error_of(data: bytes | str) -> CaptionError:

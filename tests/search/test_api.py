@@ -15,9 +15,8 @@ import pytest
 
 from portal.home.models import Topic
 from portal.units import roles
-from search import engines
 from search.engines.base import DOCUMENT, PRACTICE, TRAINING, Moment
-from search.models import Acronym, clear_acronym_cache
+from search.models import Acronym
 from search.sync import drain
 from tests.practices.pages import add_practice, add_training
 from tests.search.docs import doc
@@ -29,24 +28,6 @@ COMPLETE = "/api/v1/search/complete/"
 def vi(message: str) -> str:
     with translation.override("vi"):
         return str(translation.gettext(message))
-
-
-@pytest.fixture(autouse=True)
-def fresh_acronyms():
-    clear_acronym_cache()
-    yield
-    clear_acronym_cache()
-
-
-@pytest.fixture
-def index(db):
-    return engines.database_engine()
-
-
-@pytest.fixture
-def as_lan(client, lan_viewer):
-    client.force_login(lan_viewer)
-    return client
 
 
 def test_the_answer_has_exactly_the_documented_shape(as_lan, index, hanoi):

@@ -19,9 +19,8 @@ import pytest
 
 from portal.home.models import Topic
 from portal.practices.models import FieldOfWork
-from search import engines
 from search.engines.base import DOCUMENT, PRACTICE, TRAINING, FacetValue, Moment, ResultPage
-from search.models import ZeroResultQuery, clear_acronym_cache
+from search.models import ZeroResultQuery
 from search.query import PER_PAGE, TYPE_LABELS, parse_request
 from search.sync import drain
 from search.views import facet_groups, params_for
@@ -36,25 +35,6 @@ def vi(message: str, **values: object) -> str:
     with translation.override("vi"):
         text = str(translation.gettext(message))
     return text % values if values else text
-
-
-@pytest.fixture(autouse=True)
-def fresh_acronyms():
-    clear_acronym_cache()
-    yield
-    clear_acronym_cache()
-
-
-@pytest.fixture
-def index(db):
-    """The database engine, which answers in tests (no Elasticsearch configured)."""
-    return engines.database_engine()
-
-
-@pytest.fixture
-def as_lan(client, lan_viewer):
-    client.force_login(lan_viewer)
-    return client
 
 
 def get_page(client, query: str) -> str:

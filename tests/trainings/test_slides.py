@@ -42,6 +42,7 @@ from portal.trainings.slides import (
     slides_of,
 )
 from search.models import IndexChange
+from tests.media.legacy_text import tcvn3_as_western_letters
 from tests.practices.documents import has_vietnamese_font, slides_pdf_bytes
 
 pytestmark = [
@@ -118,19 +119,9 @@ def test_text_written_with_combining_marks_is_stored_composed():
     assert clean_text(decomposed + "\r\n  hai   dòng \x00") == "Kiểm sát viên\nhai dòng"
 
 
-def as_tcvn3_letters(text: str) -> str:
-    """`text` as a PDF made with the old ".Vn" fonts holds it: TCVN3 bytes, which PDF readers give back as
-    Windows-1252 letters."""
-    from media.captions import _TCVN3_BYTES, _TCVN3_LETTERS
-
-    table = dict(zip(_TCVN3_LETTERS, _TCVN3_BYTES, strict=True))
-    data = bytes(table[char] if char in table else ord(char) for char in text)
-    return data.decode("cp1252")
-
-
 def test_a_slide_written_with_the_old_vn_fonts_is_read_as_vietnamese():
     # (No "ư": TCVN3 writes it as the soft hyphen, which fpdf2 takes for a hyphenation point and leaves out.)
-    legacy = as_tcvn3_letters("Viện kiểm sát nhân dân tối cao chỉ đạo nghiệp vụ")
+    legacy = tcvn3_as_western_letters("Viện kiểm sát nhân dân tối cao chỉ đạo nghiệp vụ")
     assert not legacy.isascii()
     document = pdf_document([[legacy], ["Trang viết bằng Unicode"]])
 
