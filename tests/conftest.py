@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 import pytest
 
@@ -74,3 +74,14 @@ def tuan_editor(supreme) -> User:
 @pytest.fixture
 def quang_admin(supreme) -> User:
     return make_user("quang", supreme, roles.ADMINISTRATOR, first_name="Quang", last_name="Đỗ Minh")
+
+
+@pytest.fixture
+def binh_admin_user(hanoi) -> User:
+    """Trần Thị Bình works in the admin (she has admin access) but may neither manage recordings nor edit
+    trainings: the user whose refusal a permission check in the admin must produce itself."""
+    group = Group.objects.create(name="Biên tập trang tin")
+    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    user = make_user("binh", hanoi, None, first_name="Bình", last_name="Trần Thị")
+    user.groups.add(group)
+    return user

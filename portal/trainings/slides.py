@@ -150,8 +150,11 @@ def _read_pages(document: Document, folder: str) -> Any:
     try:
         with document.open_file() as stream:
             data = stream.read(MAX_PDF_BYTES + 1)
-    except OSError as failure:
-        raise SlidesRejected(_("The file could not be read from storage: %(reason)s") % {"reason": failure}) from None
+    except OSError:
+        logger.warning("Cannot read document %s to make its slides", document.pk, exc_info=True)
+        raise SlidesRejected(
+            _("The file could not be read from where documents are kept. Ask an administrator, then try again.")
+        ) from None
     if len(data) > MAX_PDF_BYTES:
         raise SlidesRejected(_("The PDF is larger than 512 MB; its pages are not shown one by one."))
     try:

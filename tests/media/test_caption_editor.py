@@ -14,7 +14,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils import translation
@@ -31,7 +30,6 @@ from media.permissions import can_manage
 from media.states import State
 from media.transcripts import delete_transcript, save_transcript
 from portal.trainings.models import RecordingPart, TrainingPage
-from portal.units.models import User
 from search import engines, sync
 from search.models import IndexChange
 from search.query import parse_request, run
@@ -346,18 +344,6 @@ def test_saving_re_indexes_so_search_finds_the_corrected_word(client, tuan_edito
     hits = run(parse_request({"q": "lừa đảo"}), tuan_editor, record=False).result.hits
     assert [hit.page_id for hit in hits] == [training.pk]
     assert any("lừa" in moment.text for moment in hits[0].moments)
-
-
-@pytest.fixture
-def binh_admin_user(hanoi) -> User:
-    """Trần Thị Bình works in the admin (she has admin access) but does not manage recordings."""
-    group = Group.objects.create(name="Biên tập trang tin")
-    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
-    user = User.objects.create_user(
-        username="binh", password="demo12345", unit=hanoi, first_name="Bình", last_name="Trần Thị"
-    )
-    user.groups.add(group)
-    return user
 
 
 def test_only_those_who_manage_recordings_reach_the_editor(client, lan_viewer, binh_admin_user, lecture):

@@ -146,6 +146,29 @@ def test_a_password_protected_pdf_fails_with_a_reason_and_can_be_tried_again():
     assert again is not None and again.state == SlideDeck.State.QUEUED and again.error == ""
 
 
+def test_a_pdf_missing_from_storage_or_too_long_fails_with_a_reason_that_shows_no_server_detail(settings, monkeypatch):
+    import os
+
+    from portal.trainings import slides
+
+    missing = pdf_document()
+    os.remove(missing.file.path)  # lost from storage (a restore without the media folder, say)
+    deck = build_deck(missing)
+    assert deck.state == SlideDeck.State.FAILED
+    assert deck.error == vi(
+        "The file could not be read from where documents are kept. Ask an administrator, then try again."
+    )
+    assert str(settings.MEDIA_ROOT) not in deck.error
+
+    long = pdf_document(name="dai.pdf")
+    monkeypatch.setattr(slides, "MAX_PAGES", 2)
+    deck = build_deck(long)
+    assert deck.state == SlideDeck.State.FAILED
+    assert deck.error == vi(
+        "The PDF has %(count)s pages; only files of up to %(limit)s pages are shown page by page."
+    ) % {"count": 3, "limit": 2}
+
+
 def test_a_damaged_pdf_fails_with_a_reason():
     document = Document.objects.create(
         title="Hỏng", file=ContentFile(b"%PDF-1.7\n1 0 obj <<", name="hong.pdf"), collection_id=1
@@ -353,18 +376,11 @@ def test_a_wrong_time_saves_nothing_names_the_page_and_keeps_what_was_typed(clie
     assert 'value="5:00"' in html and 'value="12h30"' in html  # kept as typed
 
 
-def test_only_those_who_may_edit_the_training_reach_its_slides_screen(client, deck_page, hanoi):
-    from django.contrib.auth.models import Permission
-
+def test_only_those_who_may_edit_the_training_reach_its_slides_screen(client, deck_page, binh_admin_user, hanoi):
     from tests.conftest import make_user
 
     page, document = deck_page
-    # In the admin, but with no right over this training.
-    admin_only = Group.objects.create(name="Chỉ vào trang quản trị")
-    admin_only.permissions.add(Permission.objects.get(codename="access_admin"))
-    user = make_user("chi_xem", hanoi, None)
-    user.groups.add(admin_only)
-    client.force_login(user)
+    client.force_login(binh_admin_user)  # in the admin, but with no right over this training
     url = reverse("training_slides", args=[page.pk])
 
     denied = reverse("wagtailadmin_home")  # the admin turns "permission denied" into a message on its home page
