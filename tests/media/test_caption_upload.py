@@ -4,11 +4,13 @@ deleted."""
 
 from __future__ import annotations
 
+import html as html_module
 import re
 import unicodedata
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 import pytest
@@ -102,6 +104,27 @@ def test_a_broken_file_is_refused_naming_the_line_and_the_choices_are_kept(clien
     assert not Transcript.objects.filter(video=lecture).exists()
 
 
+def test_a_file_that_is_not_captions_or_too_large_is_refused_and_nothing_is_saved(
+    client, tuan_editor, lecture, monkeypatch
+):
+    from media import caption_admin
+    from media.captions import CaptionError, parse_captions
+
+    client.force_login(tuan_editor)
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4  # a picture renamed .srt
+    with translation.override("vi"):
+        with pytest.raises(CaptionError) as reason:
+            parse_captions(data)
+        expected = gettext("“%(name)s” was not saved. %(reason)s") % {"name": "anh.srt", "reason": reason.value}
+        html = upload(client, lecture, data, name="anh.srt").content.decode()
+        assert expected in html_module.unescape(html)
+
+        monkeypatch.setattr(caption_admin, "MAX_CAPTION_BYTES", 100)
+        large = upload(client, lecture, SRT.encode("utf-8"))
+        assert gettext("This file is too large for captions (at most 10 MB).") in large.content.decode()
+    assert not Transcript.objects.filter(video=lecture).exists()
+
+
 def test_a_new_upload_replaces_the_human_captions_and_leaves_the_machine_ones(client, tuan_editor, lecture):
     save_transcript(lecture, [Cue(0, 1, "bản máy")], source="machine")
     save_transcript(lecture, [Cue(0, 1, "bản cũ")], source="human")
@@ -145,3 +168,20 @@ def test_viewers_cannot_reach_the_captions_screen(client, lan_viewer, lecture):
     response = client.post(captions_url(lecture), {"file": SimpleUploadedFile("a.srt", SRT.encode())})
     assert response.status_code in (302, 403)
     assert not Transcript.objects.exists()
+
+
+def test_admin_users_who_do_not_manage_recordings_can_neither_upload_nor_delete_captions(
+    client, binh_admin_user, lecture
+):
+    kept = save_transcript(lecture, [Cue(0, 2, "Khai mạc")], source="human")
+    client.force_login(binh_admin_user)
+    denied = reverse("wagtailadmin_home")  # the admin turns "permission denied" into a message on its home page
+
+    for response in [
+        client.get(captions_url(lecture)),
+        client.post(captions_url(lecture), {"file": SimpleUploadedFile("a.srt", SRT.encode()), "language": "en"}),
+        client.get(reverse("media_captions_delete", args=[lecture.pk, kept.pk])),
+        client.post(reverse("media_captions_delete", args=[lecture.pk, kept.pk])),
+    ]:
+        assert (response.status_code, response.url) == (302, denied)
+    assert list(Transcript.objects.values_list("pk", flat=True)) == [kept.pk]

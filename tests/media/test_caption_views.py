@@ -144,11 +144,15 @@ def test_nobody_else_learns_what_is_said(client, lan_viewer, hoa_reviewer, tuan_
     assert response.status_code == 302 and response["Location"].startswith("/dang-nhap/")
 
 
-def test_a_recording_of_an_unpublished_training_keeps_its_transcript_for_editors(client, lan_viewer, lecture):
+def test_a_recording_of_an_unpublished_training_keeps_its_transcript_for_editors(
+    client, lan_viewer, tuan_editor, lecture
+):
     training_with(lecture, live=False)
     save_transcript(lecture, OPENING, source="human")
     client.force_login(lan_viewer)
-    assert client.get(urls(lecture)["json"]).status_code == 404
+    assert [client.get(url).status_code for url in urls(lecture).values()] == [404, 404, 404]
+    client.force_login(tuan_editor)  # who manages recordings, and prepares the training
+    assert [client.get(url).status_code for url in urls(lecture).values()] == [200, 200, 200]
 
 
 def test_the_player_offers_the_track_and_the_panel_only_for_parts_with_a_transcript(client, lan_viewer):

@@ -17,6 +17,7 @@ from datetime import timedelta
 from importlib import resources
 from pathlib import Path
 
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -358,3 +359,26 @@ def test_viewers_cannot_reach_the_transcription_screen(
     client.force_login(lan_viewer)
     assert client.post(f"/admin/media/transcription/{video.pk}/request/").status_code in (302, 403)
     assert not TranscriptionJob.objects.exists()
+
+
+@pytest.mark.django_db
+def test_admin_users_who_do_not_manage_recordings_cannot_transcribe(
+    client, binh_admin_user, settings, media_storage, tmp_path, audio_only
+):
+    video = recording(audio_only, tmp_path)
+    client.force_login(binh_admin_user)
+    denied = reverse("wagtailadmin_home")  # the admin turns "permission denied" into a message on its home page
+    for response in [
+        client.get(reverse("media_transcription", args=[video.pk])),
+        client.post(reverse("media_transcription_request", args=[video.pk])),
+        client.get(reverse("media_transcription_status"), {"ids": str(video.pk)}),
+    ]:
+        assert (response.status_code, response.url) == (302, denied)
+    assert not TranscriptionJob.objects.exists()
+
+
+def test_transcription_runs_on_its_own_queue_so_conversions_and_light_work_never_wait_behind_it():
+    from django.conf import settings
+
+    assert transcription.transcribe_recording.queue_name == "transcribe"
+    assert "transcribe" in settings.TASK_QUEUES
