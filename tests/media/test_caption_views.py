@@ -15,6 +15,7 @@ from media.models import Video
 from media.transcripts import save_transcript
 from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage
 from portal.units import roles
+from tests.practices.pages import add_training
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +32,7 @@ def lecture() -> Video:
 
 
 def training_with(video: Video, *, live: bool = True) -> TrainingPage:
-    page = TrainingPage(title="Tập huấn kỹ năng xét hỏi", live=live)
-    TrainingIndexPage.objects.get().add_child(instance=page)
-    RecordingPart.objects.create(page=page, video=video, sort_order=0)
-    if live:
-        page.save_revision().publish()
-    return page
+    return add_training("Tập huấn kỹ năng xét hỏi", parts=(video,), live=live)
 
 
 def urls(video: Video) -> dict[str, str]:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from io import StringIO
 from pathlib import Path
 
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -18,6 +15,7 @@ import pytest
 
 from media.importing import find_sidecars
 from media.models import Transcript, TranscriptionJob, Video
+from tests.media.importing import run
 
 pytestmark = pytest.mark.django_db
 
@@ -42,15 +40,6 @@ Khai mạc.
 00:00:02,000 --> 00:00:01,000
 Sai thời gian.
 """
-
-
-def run(*args: str) -> tuple[str, str, CommandError | None]:
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_recordings", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue(), err.getvalue(), error
-    return out.getvalue(), err.getvalue(), None
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-from io import StringIO
 from pathlib import Path
 
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -19,6 +16,7 @@ import pytest
 from media.importing import find_recordings, natural_key, title_from_filename
 from media.models import Video
 from portal.trainings.models import TrainingIndexPage, TrainingPage
+from tests.media.importing import run
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +30,6 @@ def fingerprint(folder: Path) -> dict[str, str]:
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-
-
-def run(*args: str) -> tuple[str, str, CommandError | None]:
-    out, err = StringIO(), StringIO()
-    try:
-        call_command("import_recordings", *args, stdout=out, stderr=err)
-    except CommandError as error:
-        return out.getvalue(), err.getvalue(), error
-    return out.getvalue(), err.getvalue(), None
 
 
 @pytest.fixture

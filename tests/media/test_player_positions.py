@@ -14,7 +14,8 @@ import pytest
 from media.models import PlaybackPosition, Video
 from media.player_views import parse_position
 from media.states import State
-from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage
+from portal.trainings.models import TrainingPage
+from tests.practices.pages import add_training
 
 pytestmark = pytest.mark.django_db
 
@@ -33,12 +34,7 @@ def video() -> Video:
 
 
 def show_on_a_training(video: Video, *, live: bool = True) -> TrainingPage:
-    page = TrainingPage(title="Tập huấn kỹ năng xét hỏi", live=live)
-    TrainingIndexPage.objects.get().add_child(instance=page)
-    RecordingPart.objects.create(page=page, video=video, sort_order=0)
-    if live:
-        page.save_revision().publish()
-    return page
+    return add_training("Tập huấn kỹ năng xét hỏi", parts=(video,), live=live)
 
 
 def url_of(video: Video) -> str:

@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from typing import Any
 
 from wagtail.models import Page
 
 from portal.practices.models import GoodPracticeIndexPage, GoodPracticePage
-from portal.trainings.models import TrainingIndexPage, TrainingPage
+from portal.trainings.models import RecordingPart, TrainingIndexPage, TrainingPage
 
 
-def _place(page: Page, index: Page, *, topics: Any, live: bool) -> Page:
+def _place(page: Page, index: Page, *, topics: Any, live: bool, parts: Sequence[Any] = ()) -> Page:
     index.add_child(instance=page)
     page.topics.add(*topics)  # type: ignore[attr-defined]
+    for order, video in enumerate(parts):
+        RecordingPart.objects.create(page=page, video=video, sort_order=order)
     revision = page.save_revision()
     if live:
         revision.publish()
@@ -37,6 +40,10 @@ def add_practice(title: str, *, live: bool = True, topics: Any = (), views: int 
     return page  # type: ignore[return-value]
 
 
-def add_training(title: str, *, live: bool = True, topics: Any = ()) -> TrainingPage:
+def add_training(title: str, *, live: bool = True, topics: Any = (), parts: Sequence[Any] = ()) -> TrainingPage:
+    """A training dated 1 January 2026 showing the recordings `parts` (Videos) in order, published unless
+    `live=False`."""
     page = TrainingPage(title=title, date=datetime.date(2026, 1, 1))
-    return _place(page, TrainingIndexPage.objects.get(), topics=topics, live=live)  # type: ignore[return-value]
+    return _place(  # type: ignore[return-value]
+        page, TrainingIndexPage.objects.get(), topics=topics, live=live, parts=parts
+    )
