@@ -72,6 +72,10 @@ class Notification(models.Model):
     @property
     def headline(self) -> str:
         """One sentence saying what happened, in the active language."""
+        return self.sentence(self.kind)
+
+    def sentence(self, kind: str) -> str:
+        """The sentence of a kind of event about this notification's write-up."""
         templates = {
             Kind.SUBMITTED: gettext('"%(title)s" was sent to the reviewers.'),
             Kind.TO_REVIEW: gettext('A good practice is waiting for your review: "%(title)s".'),
@@ -79,7 +83,7 @@ class Notification(models.Model):
             Kind.APPROVED: gettext('"%(title)s" was approved and published.'),
             Kind.REJECTED: gettext('"%(title)s" was rejected.'),
         }
-        template = templates.get(Kind(self.kind)) if self.kind in Kind.values else None
+        template = templates.get(Kind(kind)) if kind in Kind.values else None
         return (template or "%(title)s") % {"title": self.title}
 
     @property

@@ -3,7 +3,10 @@
 Wagtail's workflow signals carry the moves: task_submitted (a first submission, and every resubmission
 after changes), workflow_rejected (Wagtail's "reject" = changes requested), workflow_approved (published);
 a reviewer closing a write-up sends practices.review.practice_rejected. The submitting unit's submitters
-and whoever submitted hear of every move; reviewers hear of submissions.
+and whoever submitted hear of every move; reviewers hear of submissions. Nobody hears of their own move
+(sending.notify leaves the actor out). Once a reviewer has decided, the reviewers' "waiting for your review"
+notifications of that write-up are marked read: there is nothing left for them to do, and the
+notifications page shows each write-up's state as it is now.
 
 Wagtail's own workflow e-mails are switched off (disconnected here): they link into the admin, which
 submitters cannot open, and the reviewers would get each submission twice.
@@ -16,11 +19,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from wagtail.models import TaskState, WorkflowState
 from wagtail.signals import task_submitted, workflow_approved, workflow_rejected, workflow_submitted
 
-from portal.notifications.models import Kind
+from portal.notifications.models import Kind, Notification
 from portal.notifications.sending import notify
 from portal.practices.models import GoodPracticePage
 from portal.practices.review import PracticeReviewTask, practice_rejected
@@ -103,15 +107,19 @@ def on_task_submitted(sender: Any, instance: TaskState, user: Any = None, **kwar
         actor=user,
     )
     reviewers = get_user_model().objects.filter(groups__in=task.groups.all(), is_active=True).distinct()
-    if user is not None:
-        reviewers = reviewers.exclude(pk=user.pk)
     notify(reviewers, Kind.TO_REVIEW, page=page, title=title, url=review_url(page), actor=user)
+
+
+def review_decided(page: GoodPracticePage) -> None:
+    """The reviewers' requests to review this write-up are settled: mark them read."""
+    Notification.objects.filter(page_id=page.pk, kind=Kind.TO_REVIEW).unread().update(read_at=timezone.now())
 
 
 def on_changes_requested(sender: Any, instance: WorkflowState, user: Any = None, **kwargs: Any) -> None:
     page = _practice_of(instance)
     if page is None:
         return
+    review_decided(page)
     task_state = instance.current_task_state
     notify(
         unit_recipients(page, instance.requested_by),
@@ -128,6 +136,7 @@ def on_approved(sender: Any, instance: WorkflowState, user: Any = None, **kwargs
     page = _practice_of(instance)
     if page is None:
         return
+    review_decided(page)
     page.refresh_from_db()
     task_state = instance.current_task_state
     notify(
@@ -145,6 +154,7 @@ def on_rejected(sender: Any, page_id: int, user: Any = None, reason: str = "", *
     page = GoodPracticePage.objects.filter(pk=page_id).first()
     if page is None:
         return
+    review_decided(page)
     workflow_state = WorkflowState.objects.for_instance(page).order_by("-created_at", "-id").first()
     notify(
         unit_recipients(page, workflow_state.requested_by if workflow_state else None),

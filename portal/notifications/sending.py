@@ -33,8 +33,13 @@ def notify(
     message: str = "",
     actor: Any = None,
 ) -> list[Notification]:
-    """One notification per distinct recipient, and after commit one e-mail each."""
+    """One notification per distinct recipient, and after commit one e-mail each.
+
+    Nobody is told of their own move: the submitter knows they sent the write-up, the reviewer that they
+    approved it."""
     unique = {user.pk: user for user in recipients if user is not None and user.is_active}
+    if actor is not None:
+        unique.pop(actor.pk, None)
     rows = Notification.objects.bulk_create(
         [
             Notification(

@@ -100,7 +100,8 @@ def test_the_whole_flow_from_submission_to_publication_notifies_each_step(
     assert submission_state(page).status == SubmissionStatus.DRAFT
     assert can_edit(minh_submitter, page) and can_submit(minh_submitter, page)
 
-    # 1. The unit submits: its submitters and the reviewers hear of it, by e-mail and in the portal.
+    # 1. The unit submits: its other submitters and the reviewers hear of it, by e-mail and in the portal;
+    # the one who sent it is not told what they just did.
     with django_capture_on_commit_callbacks(execute=True):
         submit_for_review(page, minh_submitter)
     state = submission_state(page)
@@ -108,10 +109,11 @@ def test_the_whole_flow_from_submission_to_publication_notifies_each_step(
     assert state.by == minh_submitter
     assert not can_edit(minh_submitter, page)
     assert can_edit(hoa_reviewer, page)
-    for submitter in (minh_submitter, thu_submitter):
-        [note] = notified(submitter, Kind.SUBMITTED)
-        assert note.url == reverse("practices:mine")
-        assert len(mails_to(submitter)) == 1
+    [note] = notified(thu_submitter, Kind.SUBMITTED)
+    assert note.url == reverse("practices:mine")
+    assert len(mails_to(thu_submitter)) == 1
+    assert not Notification.objects.filter(recipient=minh_submitter).exists()
+    assert mails_to(minh_submitter) == []
     [to_review] = notified(hoa_reviewer, Kind.TO_REVIEW)
     assert to_review.url == reverse("wagtailadmin_pages:edit", args=[page.pk])
     [reviewer_mail] = mails_to(hoa_reviewer)
@@ -150,7 +152,10 @@ def test_the_whole_flow_from_submission_to_publication_notifies_each_step(
     assert submission_state(page).status == SubmissionStatus.IN_REVIEW
     assert WorkflowState.objects.for_instance(page).count() == 1  # the same review, resumed
     assert len(notified(hoa_reviewer, Kind.TO_REVIEW)) == 2
-    assert len(notified(thu_submitter, Kind.SUBMITTED)) == 2
+    assert len(notified(thu_submitter, Kind.SUBMITTED)) == 1  # Minh's, not her own
+    assert len(notified(minh_submitter, Kind.SUBMITTED)) == 1  # Thu's
+    # The first request to review was settled when changes were asked for; the new one waits.
+    assert Notification.objects.filter(recipient=hoa_reviewer, kind=Kind.TO_REVIEW).unread().count() == 1
 
     # 4. Approved: published with the edited text, everyone on the unit's side is told where to read it.
     mail.outbox.clear()
@@ -168,6 +173,7 @@ def test_the_whole_flow_from_submission_to_publication_notifies_each_step(
         [note] = notified(submitter, Kind.APPROVED)
         assert note.url == page.url
         assert len(mails_to(submitter)) == 1
+    assert not Notification.objects.filter(recipient=hoa_reviewer, kind=Kind.TO_REVIEW).unread().exists()
     client.force_login(an_hue_submitter)
     assert client.get(page.url).status_code == 200
 
@@ -213,13 +219,13 @@ def test_submitters_get_no_wagtail_e_mail_pointing_into_the_admin(
         submit_for_review(page, minh_submitter)
         act(client, hoa_reviewer, page, "approve", "")
     to_minh = mails_to(minh_submitter)
-    assert len(to_minh) == 4  # submitted, changes requested, submitted again, published
+    assert len(to_minh) == 2  # changes requested, published (not his own submissions)
     assert all("/admin/" not in message.body for message in to_minh)
     assert len(mails_to(hoa_reviewer)) == 2  # each submission once, not once more from Wagtail
 
 
 def test_e_mails_are_written_in_the_recipients_language(
-    client, django_capture_on_commit_callbacks, minh_submitter, hoa_reviewer
+    client, django_capture_on_commit_callbacks, minh_submitter, thu_submitter, hoa_reviewer
 ):
     from wagtail.users.models import UserProfile
 
@@ -230,13 +236,13 @@ def test_e_mails_are_written_in_the_recipients_language(
     with override("vi"), django_capture_on_commit_callbacks(execute=True):
         submit_for_review(page, minh_submitter)
     [to_hoa] = mails_to(hoa_reviewer)
-    [to_minh] = mails_to(minh_submitter)
+    [to_thu] = mails_to(thu_submitter)
     with override("en"):
         english = gettext('A good practice is waiting for your review: "%(title)s".') % {"title": page.title}
     with override("vi"):
         vietnamese = gettext('"%(title)s" was sent to the reviewers.') % {"title": page.title}
     assert english in to_hoa.body
-    assert vietnamese in to_minh.body
+    assert vietnamese in to_thu.body
 
 
 def test_nothing_is_sent_when_the_submission_is_rolled_back(django_capture_on_commit_callbacks, minh_submitter):
