@@ -5,6 +5,20 @@ cd "$(dirname "$0")/.."
 bin=.venv/bin
 host=${HOST:-127.0.0.1}
 port=${PORT:-8000}
+# The portal as people trying it see it: DEBUG off, so errors show the portal's own Vietnamese pages, not
+# Django's debug page (portal/settings/demo.py; `make run DEBUG=1` for the debug pages).
+export DJANGO_SETTINGS_MODULE=portal.settings.demo
+# With DEBUG off Django answers only to the host names it knows: the address served, and on all interfaces
+# (HOST=0.0.0.0) this machine's addresses and name, so colleagues can open it from theirs.
+if [ -z "${ALLOWED_HOSTS:-}" ]; then
+    hosts="127.0.0.1,localhost,[::1]"
+    case "$host" in
+        0.0.0.0|::) hosts="$hosts,$(hostname),$(hostname -I 2>/dev/null | xargs | tr ' ' ',')" ;;
+        127.0.0.1|localhost) ;;
+        *) hosts="$hosts,$host" ;;
+    esac
+    export ALLOWED_HOSTS="${hosts%,}"
+fi
 
 if "$bin/python" - "$host" "$port" <<'PY'
 import socket, sys
@@ -22,7 +36,8 @@ then
 fi
 
 "$bin/python" manage.py migrate --noinput -v 0
-"$bin/python" manage.py seed_demo
+# --force: seed_demo refuses to run with DEBUG off unless told that this is a demo machine, which it is.
+"$bin/python" manage.py seed_demo --force
 # Build the search index from what is in the database (quick for the demo; the worker keeps it in step).
 "$bin/python" manage.py search_index --rebuild >/dev/null || echo "Search index not rebuilt; search answers from what is already indexed." >&2
 
@@ -45,6 +60,20 @@ if [ -n "${WHISPER_MODEL_DIR:-}" ]; then
 fi
 "$bin/python" manage.py runserver "$host:$port" --noreload & pids+=($!)
 
-echo "Portal: http://$host:$port/  (users admin, editor, reviewer, submitter, viewer; password demo12345). Ctrl-C to stop."
+# Wait until the portal answers, so that these lines come last, below the start-up messages.
+probe=$host
+case "$host" in 0.0.0.0) probe=127.0.0.1 ;; ::) probe=::1 ;; esac
+for _ in $(seq 240); do
+    (: <>"/dev/tcp/$probe/$port") 2>/dev/null && break
+    kill -0 "${pids[-1]}" 2>/dev/null || break
+    sleep 0.5
+done
+cat <<EOF
+
+Portal: http://$host:$port/   (administration: http://$host:$port/admin/)
+Demo accounts, password demo12345: admin, editor, reviewer, submitter, viewer (their roles: README.md)
+Ctrl-C stops the portal and its workers.
+
+EOF
 # Whichever stops first (Ctrl-C, or a process that dies), stop the others with it.
 wait -n || true
