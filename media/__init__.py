@@ -1,1 +1,1 @@
-"""Everything about audio and video files, and nothing about pages (see DESIGN.md)."""
+"""Everything about audio and video files, and nothing about pages (see docs/architecture.md)."""

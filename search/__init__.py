@@ -1,1 +1,1 @@
-"""Search across the portal: Vietnamese text, index documents, engines, the search page (see DESIGN.md)."""
+"""Search across the portal: Vietnamese text, index documents, engines, the search page (see docs/architecture.md)."""

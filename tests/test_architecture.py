@@ -1,4 +1,4 @@
-"""The dependency rules of DESIGN.md: portal/ -> media/; search/ -> portal/ and media/; media/ never
+"""The dependency rules of docs/architecture.md: portal/ -> media/; search/ -> portal/ and media/; media/ never
 imports portal/, and neither portal/ nor media/ imports search/."""
 
 from __future__ import annotations
