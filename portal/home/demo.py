@@ -305,15 +305,38 @@ SUBMISSIONS = [
 ]
 
 
+# Short names the sample tree used to give departments: codes, not names. A demo seeded with them gets the
+# sample's names instead; a unit an administrator renamed keeps its name.
+FORMER_SHORT_NAMES = {
+    "VKSNDTC-V1": "Vụ 1",
+    "VKSNDTC-V2": "Vụ 2",
+    "VKSNDTC-V7": "Vụ 7",
+    "VKSNDTC-V9": "Vụ 9",
+    "VKSNDTC-V11": "Vụ 11",
+    "VKSNDTC-V14": "Vụ 14",
+    "VKSNDTC-C2": "Cục 2",
+}
+
+
 def seed_units() -> None:
     wanted = _codes_in(UNITS_CSV)
     if set(Unit.objects.filter(code__in=wanted).values_list("code", flat=True)) != wanted:
         call_command("import_units", str(UNITS_CSV), stdout=StringIO())
+    sample = _short_names_in(UNITS_CSV)
+    for code, former in FORMER_SHORT_NAMES.items():
+        for unit in Unit.objects.filter(code=code, short_name=former):
+            unit.short_name = sample.get(code, "")
+            unit.save(update_fields=["short_name"])  # a save, so search re-indexes the unit's pages
 
 
 def _codes_in(path: Path) -> set[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return {row["code"].strip() for row in csv.DictReader(handle) if row.get("code", "").strip()}
+
+
+def _short_names_in(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return {row["code"].strip(): (row.get("short_name") or "").strip() for row in csv.DictReader(handle)}
 
 
 def seed_users() -> list[User]:
