@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -28,7 +29,7 @@ class AcronymViewSet(SnippetViewSet):
     # Searched in the database on the folded copies too, so "cqdt" and "kiem sat" find their rows.
     search_fields = ["short", "expansion", "short_key", "expansion_key"]
     search_backend_name = None
-    list_display = ["short", "expansion", "active"]
+    list_display = ["short", "expansion", BooleanColumn("active", label=Acronym._meta.get_field("active").verbose_name)]
     list_filter = ["active"]
     ordering = ["short_key"]
     form_fields = ["short", "expansion", "active"]

@@ -8,6 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
+from wagtail.admin.ui.tables import BooleanColumn
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
@@ -22,7 +23,11 @@ class FieldOfWorkViewSet(SnippetViewSet):
     add_to_settings_menu = True
     search_fields = ["name"]
     search_backend_name = None
-    list_display = ["name", "sort_order", "active"]
+    list_display = [
+        "name",
+        "sort_order",
+        BooleanColumn("active", label=FieldOfWork._meta.get_field("active").verbose_name),
+    ]
     ordering = ["sort_order", "name"]
 
 

@@ -67,11 +67,17 @@ class TrainingPage(VietnameseSlugMixin, Page):
         FieldPanel("topics"),
         FieldPanel("summary"),
         FieldPanel("description"),
-        InlinePanel("speakers", label=_("Speakers")),
-        InlinePanel("parts", label=_("Recording parts"), help_text=_("In the order they should be watched.")),
-        InlinePanel("chapters", label=_("Chapters")),
-        InlinePanel("attachments", label=_("Slides and documents")),
-        InlinePanel("related_trainings", label=_("Related trainings")),
+        # The heading names the list, the label one item: Wagtail's button reads "Thêm <label>".
+        InlinePanel("speakers", heading=_("Speakers"), label=_("speaker")),
+        InlinePanel(
+            "parts",
+            heading=_("Recording parts"),
+            label=_("recording part"),
+            help_text=_("In the order they should be watched."),
+        ),
+        InlinePanel("chapters", heading=_("Chapters"), label=_("chapter")),
+        InlinePanel("attachments", heading=_("Slides and documents"), label=_("document")),
+        InlinePanel("related_trainings", heading=_("Related trainings"), label=_("related training")),
     ]
     search_fields = [
         *Page.search_fields,
