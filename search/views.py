@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from media.timecode import format_timecode
-from search.engines.base import DOCUMENT, FACETS, FacetValue, Hit, Moment, ResultPage
+from portal.trainings.cards import Recordings, recordings_for
+from search.engines.base import DOCUMENT, FACETS, TRAINING, FacetValue, Hit, Moment, ResultPage
 from search.query import PER_PAGE, TYPE_LABELS, Outcome, SearchRequest, label_facets, parse_request, run
 
 FACET_LABELS = {
@@ -217,6 +218,7 @@ class ResultItem:
     hit: Hit
     type_label: str
     moments: list[MomentLink] = field(default_factory=list)
+    recordings: Recordings | None = None  # a training's poster, length and progress, as on its cards
 
     @property
     def is_document(self) -> bool:
@@ -230,8 +232,8 @@ class ResultItem:
         return format_html('<a href="{}">{}</a>', self.hit.parent_url, self.hit.parent_title)
 
 
-def result_items(hits: Iterable[Hit]) -> list[ResultItem]:
-    return [
+def result_items(hits: Iterable[Hit], user: Any = None) -> list[ResultItem]:
+    items = [
         ResultItem(
             hit=hit,
             type_label=str(TYPE_LABELS.get(hit.type, hit.type)),
@@ -239,6 +241,11 @@ def result_items(hits: Iterable[Hit]) -> list[ResultItem]:
         )
         for hit in hits
     ]
+    trainings = [item for item in items if item.hit.type == TRAINING]
+    found = recordings_for((item.hit.page_id for item in trainings), user)
+    for item in trainings:
+        item.recordings = found[item.hit.page_id]
+    return items
 
 
 def pages_of(outcome: Outcome) -> PaginatorPage:
@@ -266,7 +273,7 @@ def search(request: HttpRequest) -> HttpResponse:
     context.update(
         outcome=outcome,
         result=result,
-        items=result_items(result.hits),
+        items=result_items(result.hits, request.user),
         facets=facet_groups(search_request, result),
         sorts=sorts if search_request.q else [],
         pages=pages_of(outcome),

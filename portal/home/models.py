@@ -30,14 +30,19 @@ class HomePage(VietnameseSlugMixin, Page):
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
         from portal.core.visibility import visible_to
         from portal.practices.models import GoodPracticePage
+        from portal.trainings.cards import attach_recordings
         from portal.trainings.models import TrainingPage
+        from portal.trainings.watching import continue_watching
 
         context = super().get_context(request, *args, **kwargs)
         newest = ("-date", "-first_published_at")
         trainings = TrainingPage.objects.live().select_related("unit").order_by(*newest)
         practices = GoodPracticePage.objects.live().select_related("unit").order_by(*newest)
-        context["latest_trainings"] = visible_to(trainings, request.user)[:LATEST_COUNT]
+        latest_trainings = list(visible_to(trainings, request.user).prefetch_related("topics")[:LATEST_COUNT])
+        attach_recordings(latest_trainings, request.user)
+        context["latest_trainings"] = latest_trainings
         context["latest_practices"] = visible_to(practices, request.user)[:LATEST_COUNT]
+        context["continue_watching"] = continue_watching(request.user, LATEST_COUNT)
         return context
 
 

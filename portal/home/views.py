@@ -7,6 +7,7 @@ from portal.core.listing import paginate
 from portal.core.text import vietnamese_sort_key
 from portal.home.models import Topic
 from portal.home.topics import pages_with_topic, topics_in_use
+from portal.trainings.cards import attach_recordings
 
 
 def topic_list(request: HttpRequest) -> HttpResponse:
@@ -16,5 +17,6 @@ def topic_list(request: HttpRequest) -> HttpResponse:
 
 def topic_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topic = get_object_or_404(Topic, slug=slug)
-    pages = pages_with_topic(topic, request.user)
-    return render(request, "home/topic_detail.html", {"topic": topic, "pages": paginate(request, pages)})
+    shown = paginate(request, pages_with_topic(topic, request.user))
+    attach_recordings(shown.object_list, request.user)
+    return render(request, "home/topic_detail.html", {"topic": topic, "pages": shown})

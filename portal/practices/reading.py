@@ -33,6 +33,7 @@ from portal.core.pages import ListingFilters
 from portal.core.text import vietnamese_sort_key
 from portal.core.visibility import visible_to
 from portal.practices.models import FieldOfWork, GoodPracticePage, UsefulMark
+from portal.trainings.cards import attach_recordings
 from portal.trainings.models import TrainingPage
 from portal.units.models import User
 
@@ -214,7 +215,9 @@ def related_trainings(page: GoodPracticePage, user: Any, limit: int = RELATED_CO
         .prefetch_related("topics")
         .order_by("-shared_topics", "-date", "-pk")
     )
-    return list(trainings[:limit])
+    shown = list(trainings[:limit])
+    attach_recordings(shown, user)
+    return shown
 
 
 def marked_useful(page: GoodPracticePage, user: AbstractBaseUser | AnonymousUser) -> bool:

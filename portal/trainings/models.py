@@ -32,6 +32,15 @@ class TrainingIndexPage(SectionIndexPage):
     def listed_model(self) -> type[Page]:
         return TrainingPage
 
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from portal.trainings.cards import attach_recordings
+
+        context = super().get_context(request, *args, **kwargs)
+        items = context["items"]
+        items.object_list = list(items.object_list.prefetch_related("topics"))
+        attach_recordings(items.object_list, request.user)
+        return context
+
 
 class TrainingTopic(ItemBase):
     tag = models.ForeignKey("home.Topic", on_delete=models.CASCADE, related_name="trainings_items")
@@ -100,8 +109,13 @@ class TrainingPage(VietnameseSlugMixin, Page):
         context["parts"] = self.ordered_parts()
         context["chapters"] = list(self.chapters.order_by("part_number", "start"))
         context["related"] = [
-            item.training for item in self.related_trainings.select_related("training") if item.training.live
+            item.training
+            for item in self.related_trainings.select_related("training__unit").prefetch_related("training__topics")
+            if item.training.live
         ]
+        from portal.trainings.cards import attach_recordings
+
+        attach_recordings(context["related"], request.user)
         from portal.trainings.slides import shown_documents
 
         context["documents"] = shown_documents(self)
@@ -211,8 +225,11 @@ class TrainingSeriesPage(VietnameseSlugMixin, Page):
         return visible_to(sessions, user)
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        from portal.trainings.cards import attach_recordings
+
         context = super().get_context(request, *args, **kwargs)
-        context["sessions"] = self.sessions(request.user)
+        context["sessions"] = list(self.sessions(request.user))
+        attach_recordings(context["sessions"], request.user)
         return context
 
 
