@@ -9,23 +9,26 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import chooser as chooser_views
 from wagtail.admin.viewsets.chooser import ChooserViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import ListingButton
 
 from media import processing
+from media.admin_details import recording_details, rendition_label
 from media.admin_forms import VideoEditForm, VideoUploadForm
 from media.caption_admin import captions_button, captions_menu_item
 from media.models import Video
@@ -55,6 +58,39 @@ class StateColumn(Column):
         return context
 
 
+class RetryButton(ListingButton):
+    """Convert a recording again: a form posting with the CSRF token (a link's GET converts nothing).
+
+    Converting a ready recording again replaces the renditions viewers watch, so there the button is a link
+    to a page that asks first (the retry view answers GET with it); a failed or stuck one is retried at once.
+    """
+
+    template_name = "media/admin/retry_button.html"
+
+    def __init__(self, video: Video, *, next_url: str = "", priority: int = 5) -> None:
+        self.video = video
+        self.next_url = next_url
+        self.confirm = video.state == State.READY
+        label = _("Convert again") if self.confirm else _("Retry")
+        url = reverse("media_videos:retry", args=[video.pk])
+        if self.confirm and next_url:
+            url += "?" + urlencode({"next": next_url})
+        super().__init__(
+            label,
+            url=url,
+            classname="button--icon media-retry-button",
+            icon_name="rotate",
+            attrs={"data-retry": video.state, "aria-label": f"{label}: {video.title}"},
+            priority=priority,
+        )
+
+    def get_context_data(self, parent_context: Any) -> dict[str, Any]:
+        context = super().get_context_data(parent_context)
+        request = context.get("request")
+        context["csrf_token"] = get_token(request) if request is not None else ""
+        return context
+
+
 class VideoIndexView(generic.IndexView):
     def get_list_more_buttons(self, instance: Video) -> list[Any]:
         return [
@@ -63,20 +99,16 @@ class VideoIndexView(generic.IndexView):
             transcription_menu_item(instance),
         ]
 
+    @cached_property
+    def list_url(self) -> str:
+        """This list as the editor sees it (the results view that redraws it has an address of its own)."""
+        query = self.request.GET.urlencode()
+        return f"{self.index_url}?{query}" if query else self.index_url
+
     def get_list_buttons(self, instance: Video) -> list[Any]:
         buttons = list(super().get_list_buttons(instance))
         if processing.can_retry(instance):
-            label = _("Convert again") if instance.state == State.READY else _("Retry")
-            buttons.insert(
-                0,
-                Button(
-                    label,
-                    url=reverse("media_videos:retry", args=[instance.pk]),
-                    icon_name="rotate",
-                    attrs={"data-retry": "true"},
-                    priority=5,
-                ),
-            )
+            buttons.insert(0, RetryButton(instance, next_url=self.list_url))
         return buttons
 
 
@@ -89,9 +121,22 @@ class VideoCreateView(generic.CreateView):
 
 
 class VideoEditView(generic.EditView):
+    """The recording's page: what became of it (state, renditions, captions, a preview) above its title."""
+
+    template_name = "media/admin/video_edit.html"
+
     @cached_property
     def header_more_buttons(self) -> list[Any]:
         return [*super().header_more_buttons, captions_button(self.object), transcription_button(self.object)]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        video = self.object
+        context["recording"] = recording_details(video)
+        context["state_label"] = state_label(video)
+        if processing.can_retry(video):
+            context["retry_button"] = RetryButton(video, next_url=self.request.get_full_path())
+        return context
 
 
 class VideoDeleteView(generic.DeleteView):
@@ -146,17 +191,47 @@ def _require_manager(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-@require_POST
+def _next_url(request: HttpRequest, value: str | None) -> str:
+    """Where to go back to: an address on this site only (never an open redirect)."""
+    if value and url_has_allowed_host_and_scheme(value, {request.get_host()}, request.is_secure()):
+        return value
+    return reverse("media_videos:index")
+
+
+@require_http_methods(["GET", "POST"])
 def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """Retry a failed conversion, or convert a ready recording again (e.g. after changing the ladder)."""
+    """Retry a failed conversion, or convert a ready recording again (e.g. after changing the ladder).
+
+    POST does it; GET asks first, which the recordings list uses for a ready recording (its renditions are
+    replaced)."""
     _require_manager(request)
     video = get_object_or_404(Video, pk=pk)
+    if request.method == "GET":
+        title = _("Convert again")
+        return TemplateResponse(
+            request,
+            "media/admin/retry_confirm.html",
+            {
+                "video": video,
+                "renditions": ", ".join(rendition_label(r) for r in video.renditions.all()),
+                "can_retry": processing.can_retry(video),
+                "next_url": _next_url(request, request.GET.get("next")),
+                "header_icon": "rotate",
+                "page_title": title,
+                "header_title": f"{title}: {video.title}",
+                "breadcrumbs_items": [
+                    {"url": reverse("media_videos:index"), "label": _("Recordings")},
+                    {"url": reverse("media_videos:edit", args=[video.pk]), "label": video.title},
+                    {"url": "", "label": title},
+                ],
+            },
+        )
     if not processing.can_retry(video):
         messages.warning(request, _("“%(title)s” is already being converted.") % {"title": video.title})
     else:
         processing.retry(video)
         messages.success(request, _("“%(title)s” will be converted again.") % {"title": video.title})
-    return redirect(request.POST.get("next") or reverse("media_videos:index"))
+    return redirect(_next_url(request, request.POST.get("next")))
 
 
 def status_view(request: HttpRequest) -> JsonResponse:

@@ -34,6 +34,7 @@ from media import processing
 from media.captions import CaptionError, parse_captions
 from media.models import Transcript, TranscriptSource, Video
 from media.states import State
+from media.titles import title_from_filename
 from media.transcripts import DEFAULT_LANGUAGE, save_transcript
 
 VIDEO_EXTENSIONS = frozenset(
@@ -50,7 +51,6 @@ CAPTION_EXTENSIONS = ("vtt", "srt")  # in order of preference when both give the
 _LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(?:-[a-z0-9]{2,8})*")
 
 WAIT_POLL_SECONDS = 2.0
-TITLE_MAX_LENGTH = Video._meta.get_field("title").max_length or 255
 
 
 @dataclass(frozen=True)
@@ -163,13 +163,6 @@ def find_recordings(paths: Iterable[Path]) -> list[Path]:
                 seen.add(identity)
                 found.append(candidate)
     return found
-
-
-def title_from_filename(name: str) -> str:
-    """ "Tap_huan-phan_2.mp4" → "Tap huan phan 2"."""
-    stem = unicodedata.normalize("NFC", Path(name).stem)
-    title = " ".join(re.sub(r"[_\-]+", " ", stem).split()) or unicodedata.normalize("NFC", name)
-    return title[:TITLE_MAX_LENGTH]
 
 
 def find_sidecars(recording: Path) -> list[Sidecar]:

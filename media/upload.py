@@ -70,6 +70,7 @@ from django.utils.translation import gettext as _
 from media.models import UploadSession, Video
 from media.probe import MediaRejected, probe_file
 from media.processing import create_video
+from media.titles import title_from_filename
 
 logger = logging.getLogger(__name__)
 
@@ -150,10 +151,6 @@ def clean_filename(name: str) -> str:
         suffix = PurePosixPath(name).suffix[:20]
         name = name[: 255 - len(suffix)] + suffix
     return name
-
-
-def default_title(filename: str) -> str:
-    return (PurePosixPath(filename).stem or filename)[:255]
 
 
 # --- Checksums ------------------------------------------------------------------------------
@@ -312,7 +309,7 @@ def start_session(
     session = UploadSession.objects.create(
         user=user,
         filename=filename,
-        title=title.strip()[:255] or default_title(filename),
+        title=title.strip()[:255] or title_from_filename(filename),
         size_bytes=size,
         fingerprint=fingerprint,
         sha256=sha256,
@@ -476,7 +473,7 @@ def complete(session: UploadSession, *, title: str = "") -> Video:
                 session.title = title.strip()[:255]
             video = create_video(
                 path,
-                title=session.title or default_title(session.filename),
+                title=session.title or title_from_filename(session.filename),
                 original_name=session.filename,
                 user=session.user,
                 move=True,

@@ -41,7 +41,8 @@ View = TypeVar("View", bound=Callable[..., HttpResponseBase])
 
 
 def video_admin_url(video: Video) -> str:
-    return f"{reverse('wagtailadmin_home')}media/videos/{video.pk}/"
+    """The recording's page in the admin (media.admin.VideoViewSet's edit view)."""
+    return reverse("media_videos:edit", args=[video.pk])
 
 
 def describe_video(video: Video) -> dict[str, Any]:

@@ -38,6 +38,14 @@ def live_video_status() -> str:
     return format_html('<script src="{}" defer></script>', static("media/admin/status.js"))
 
 
+@hooks.register("insert_global_admin_css")
+def recordings_admin_css() -> str:
+    """The retry button of the recordings list and the recording page (media/admin.py)."""
+    from django.templatetags.static import static
+
+    return format_html('<link rel="stylesheet" href="{}">', static("media/admin/admin.css"))
+
+
 @hooks.register("register_admin_urls")
 def register_caption_urls() -> list:
     """The captions screen of a recording (media/caption_admin.py)."""

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 from django.contrib.auth.models import Permission
+from django.utils import translation
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -16,6 +17,12 @@ from media.models import UploadSession, Video
 from media.states import State
 
 UPLOAD_PAGE = "/admin/media/upload/"
+
+
+def vi(message: str) -> str:
+    """What a Vietnamese user reads for `message` (the catalogue's translation, or the msgid until there is one)."""
+    with translation.override("vi"):
+        return translation.gettext(message)
 
 
 def sha256(path: Path) -> str:
@@ -62,16 +69,23 @@ def test_a_recording_uploads_through_the_page_and_its_video_appears(
     offsets = upload_offsets(page)
     page.get_by_label(re.compile("Choose recordings|Chọn bản ghi")).set_input_files(str(clip_540p))
     row = page.locator(".media-upload__item")
-    expect(row.locator("[data-title]")).to_have_value("lecture-540p")
+    # The title is suggested from the file name in words, as the server would make it (media/titles.py).
+    expect(row.locator("[data-title]")).to_have_value("lecture 540p")
     link = row.locator("[data-link]")
     expect(link).to_be_visible()
     expect(row.locator("progress")).to_have_js_property("value", 100)
     expect(row.locator("[data-numbers]")).to_contain_text("100")
     video = Video.objects.get()
-    assert video.state == State.QUEUED and video.title == "lecture-540p"
-    assert link.get_attribute("href") == f"/admin/media/videos/{video.pk}/"
+    assert video.state == State.QUEUED and video.title == "lecture 540p"
     assert sha256(Path(video.original.path)) == sha256(clip_540p)
     assert len(offsets) == -(-clip_540p.stat().st_size // (256 * 1024))
+
+    # "Open the recording" leads to the recording's page, as an editor would follow it.
+    with page.expect_navigation() as opened:
+        link.click()
+    assert opened.value is not None and opened.value.status == 200
+    expect(page.locator("[data-recording] [data-video-label]")).to_have_text(vi("Waiting to be processed"))
+    expect(page.get_by_label(vi("Title"))).to_have_value("lecture 540p")
 
 
 def test_a_paused_upload_continues_from_the_server_after_the_page_is_reloaded(

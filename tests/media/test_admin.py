@@ -136,3 +136,20 @@ def test_the_admin_retries_a_queued_video_and_one_whose_worker_died_but_not_a_wo
     video.refresh_from_db()
     assert video.state == State.QUEUED
     assert processing.process(video.pk) == State.READY
+
+
+def test_retry_goes_back_only_to_an_address_of_the_portal(client, tuan_editor, failed_video):
+    client.force_login(tuan_editor)
+    answer = client.post(f"/admin/media/videos/retry/{failed_video.pk}/", {"next": "https://example.com/phish"})
+    assert answer.status_code == 302 and answer["Location"] == "/admin/media/videos/"
+    failed_video.refresh_from_db()
+    answer = client.post(f"/admin/media/videos/retry/{failed_video.pk}/", {"next": "/admin/media/videos/?state=failed"})
+    assert answer["Location"] == "/admin/media/videos/?state=failed"
+
+
+def test_asking_before_converting_again_changes_nothing(client, tuan_editor, ready_video):
+    client.force_login(tuan_editor)
+    answer = client.get(f"/admin/media/videos/retry/{ready_video.pk}/?next=/admin/media/videos/")
+    assert answer.status_code == 200
+    assert f'action="/admin/media/videos/retry/{ready_video.pk}/"' in answer.content.decode()
+    assert Video.objects.get(pk=ready_video.pk).state == State.READY

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 
 import pytest
 
-from media.importing import find_recordings, natural_key, title_from_filename
+from media.importing import find_recordings, natural_key
 from media.models import Video
 from portal.trainings.models import TrainingIndexPage, TrainingPage
 from tests.media.importing import run
@@ -178,8 +178,3 @@ def test_files_are_found_recursively_in_natural_order_without_hidden_ones(tmp_pa
 
     assert [str(path.relative_to(tmp_path)) for path in found] == ["phan 2.MP4", "phan 10.mp3", "sub/phan 1.wav"]
     assert sorted(["Phần 10", "phần 9", "Phần 1"], key=natural_key) == ["Phần 1", "phần 9", "Phần 10"]
-
-
-def test_titles_come_from_file_names():
-    assert title_from_filename("Tap_huan--phan_2.mp4") == "Tap huan phan 2"
-    assert title_from_filename("Kỹ năng xét hỏi - buổi sáng.MOV") == "Kỹ năng xét hỏi buổi sáng"

@@ -40,6 +40,15 @@
     return text.replace(/%\((\w+)\)s/g, (match, name) => (name in values ? String(values[name]) : match));
   }
 
+  // The same rule as media/titles.py: "tap_huan-phan_1.mp4" → "tap huan phan 1".
+  function titleFromFilename(name) {
+    const base = name.normalize('NFC').replace(/\\/g, '/').split('/').pop().trim();
+    const dot = base.lastIndexOf('.');
+    const stem = dot > 0 ? base.slice(0, dot) : base;
+    const title = stem.replace(/[_-]+/g, ' ').split(/\s+/).filter(Boolean).join(' ');
+    return (title || base).slice(0, 255);
+  }
+
   function formatBytes(bytes) {
     const gb = 1024 * 1024 * 1024;
     const mb = 1024 * 1024;
@@ -216,7 +225,7 @@
       };
       row.querySelector('[data-title-label]').setAttribute('for', id);
       this.el.title.id = id;
-      this.el.title.value = this.file.name.replace(/\.[^.]+$/, '') || this.file.name;
+      this.el.title.value = titleFromFilename(this.file.name);
       this.el.name.textContent = this.file.name;
       this.el.size.textContent = `(${formatBytes(this.file.size)})`;
       this.el.progress.setAttribute('aria-label', format(texts.progressLabel, { name: this.file.name }));
