@@ -245,6 +245,7 @@
     if (!this.parts.length) return;
     this.mode = this.detectMode();
     this.bind();
+    this.bindShare();
     this.applySettings();
     this.buildSpeedMenu();
     this.updateFullscreenSupport();
@@ -718,6 +719,56 @@
     }).catch(function () { /* the next save will try again */ });
   };
 
+  /* ---- a link to this moment ----------------------------------------------------------------- */
+
+  /** This page's address opening the current part at the current whole second (read back at start-up). */
+  Player.prototype.momentUrl = function () {
+    var seconds = this.part && this.part.ready ? Math.floor(this.video.currentTime || 0) : 0;
+    var number = this.part ? this.part.number : 1;
+    return window.location.origin + window.location.pathname + "?part=" + number + "&t=" + seconds;
+  };
+
+  /**
+   * "Copy a link to this moment": the clipboard API where the page may use it (HTTPS or localhost); otherwise,
+   * or if it refuses, the link in a selected text box, copied the old way when the browser still allows it.
+   */
+  Player.prototype.bindShare = function () {
+    var self = this;
+    var box = this.root.querySelector("[data-share]");
+    if (!box) return;
+    var button = box.querySelector("[data-share-button]");
+    var field = box.querySelector("[data-share-field]");
+    var input = box.querySelector("[data-share-url]");
+    var status = box.querySelector("[data-share-status]");
+    var timer = null;
+    function say(text) {
+      status.textContent = text;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { status.textContent = ""; }, 4000);
+    }
+    function byHand(url) {
+      input.value = url;
+      field.hidden = false;
+      input.focus();
+      input.select();
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (error) { copied = false; }
+      say(copied ? self.label("LinkCopied") : self.label("LinkCopyByHand"));
+    }
+    box.hidden = false;
+    button.addEventListener("click", function () {
+      var url = self.momentUrl();
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(url).then(function () {
+          field.hidden = true;
+          say(self.label("LinkCopied"));
+        }, function () { byHand(url); });
+      } else {
+        byHand(url);
+      }
+    });
+  };
+
   /* ---- drawing ------------------------------------------------------------------------------- */
 
   Player.prototype.updateTime = function (at) {
@@ -998,8 +1049,9 @@
     });
     video.addEventListener("ended", function () {
       self.updatePlayState();
-      // Finished: next time starts from the beginning.
-      self.savePosition({ force: true, seconds: 0 });
+      // Finished: saved at the end, so lists show the part as watched; worthResuming starts the next visit
+      // from the beginning.
+      self.savePosition({ force: true, seconds: self.duration() || video.currentTime });
       self.offerNextPart();
     });
     video.addEventListener("timeupdate", function () {
