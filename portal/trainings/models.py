@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from media.timecode import TimecodeField, format_timecode
 from portal.core.pages import SectionIndexPage, VietnameseSlugMixin
+from portal.core.visibility import visible_to
 
 
 class TrainingIndexPage(SectionIndexPage):
@@ -108,11 +109,11 @@ class TrainingPage(VietnameseSlugMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["parts"] = self.ordered_parts()
         context["chapters"] = list(self.chapters.order_by("part_number", "start"))
-        context["related"] = [
-            item.training
-            for item in self.related_trainings.select_related("training__unit").prefetch_related("training__topics")
-            if item.training.live
-        ]
+        related_ids = list(self.related_trainings.order_by("sort_order").values_list("training_id", flat=True))
+        visible = visible_to(TrainingPage.objects.filter(pk__in=related_ids).live(), request.user)
+        by_id = {page.pk: page for page in visible.select_related("unit").prefetch_related("topics")}
+        # A related training under a restriction that keeps this reader out is not even named.
+        context["related"] = [by_id[pk] for pk in related_ids if pk in by_id]
         from portal.trainings.cards import attach_recordings
 
         attach_recordings(context["related"], request.user)

@@ -24,7 +24,7 @@ import pytest
 from media.models import PlaybackPosition, Video
 from media.states import State
 from portal.trainings.cards import PartProgress, Recordings, duration_words
-from portal.trainings.models import TrainingIndexPage
+from portal.trainings.models import RelatedTraining, TrainingIndexPage
 from tests.practices.pages import add_practice, add_training
 
 pytestmark = pytest.mark.django_db
@@ -208,3 +208,23 @@ def test_a_topic_page_and_a_write_ups_related_trainings_show_the_cards(as_lan):
         html = as_lan.get(address).content.decode()
         assert "1 phần·20 phút" in text_of(html)
         assert 'class="card-poster__image"' in html
+
+
+def test_a_trainings_related_trainings_never_name_one_the_viewer_may_not_open(as_lan, lan_viewer):
+    training = add_training("Kỹ năng kiểm sát điều tra")
+    open_one = add_training("Kỹ năng xét hỏi bị can")
+    restricted = add_training("Chỉ dành cho lãnh đạo")
+    unpublished = add_training("Đã gỡ xuống")
+    for other in (restricted, open_one, unpublished):
+        RelatedTraining.objects.create(page=training, training=other)
+    unpublished.unpublish()
+    restriction = PageViewRestriction.objects.create(page=restricted, restriction_type=PageViewRestriction.GROUPS)
+    leaders = Group.objects.create(name="Lãnh đạo")
+    restriction.groups.add(leaders)
+
+    html = as_lan.get(training.url).content.decode()
+    assert "Kỹ năng xét hỏi bị can" in html
+    assert "Chỉ dành cho lãnh đạo" not in html and "Đã gỡ xuống" not in html
+
+    lan_viewer.groups.add(leaders)
+    assert "Chỉ dành cho lãnh đạo" in as_lan.get(training.url).content.decode()
