@@ -44,6 +44,7 @@ from django_tasks import task, task_backends
 
 from media.signals import transcript_changed
 from portal.home.models import Topic
+from portal.home.topic_repair import topics_repaired
 from portal.practices.models import FieldOfWork, GoodPracticePage, PracticeAttachment
 from portal.trainings.models import Attachment, RecordingPart, TrainingPage
 from portal.trainings.slides import slides_changed
@@ -351,6 +352,10 @@ def _on_topic_changed(sender: Any, instance: Topic, **kwargs: Any) -> None:
     )
 
 
+def _on_topics_repaired(sender: Any, page_ids: list[int], **kwargs: Any) -> None:
+    record(page_ids)
+
+
 def _on_field_saved(sender: Any, instance: FieldOfWork, **kwargs: Any) -> None:
     record(GoodPracticePage.objects.filter(field_of_work=instance).values_list("pk", flat=True))
 
@@ -395,6 +400,7 @@ def connect() -> None:
     post_save.connect(_on_unit_saved, sender=Unit, dispatch_uid="search-unit")
     post_save.connect(_on_topic_changed, sender=Topic, dispatch_uid="search-topic")
     pre_delete.connect(_on_topic_changed, sender=Topic, dispatch_uid="search-topic-deleted")
+    topics_repaired.connect(_on_topics_repaired, dispatch_uid="search-topics-repaired")
     post_save.connect(_on_field_saved, sender=FieldOfWork, dispatch_uid="search-field")
     transcript_changed.connect(_on_transcript_changed, dispatch_uid="search-transcript")
     post_save.connect(_on_document_saved, sender=Document, dispatch_uid="search-document")

@@ -8,3 +8,8 @@ class HomeConfig(AppConfig):
     name = "portal.home"
     label = "home"
     verbose_name = _("Home and topics")
+
+    def ready(self) -> None:
+        from portal.home import topic_field
+
+        topic_field.register()

@@ -21,6 +21,7 @@ from django.test.utils import override_settings
 from wagtail.models import Page
 
 from portal.home.demo_media import seed_recordings
+from portal.home.topic_names import match_topics
 from portal.practices.models import FieldOfWork, GoodPracticeIndexPage, GoodPracticePage
 from portal.practices.review import CLOSE, REQUEST_CHANGES
 from portal.practices.workflow import submit_for_review
@@ -377,7 +378,7 @@ def _ensure_child(parent: Page, model: type[Page], spec: DemoPage, body_field: s
         **{body_field: spec.body},
     )
     parent.add_child(instance=page)
-    page.topics.add(*spec.topics)
+    page.topics.add(*match_topics(spec.topics))  # each name whole, commas and all
     page.save_revision().publish()
     return page
 
@@ -397,7 +398,7 @@ def _new_practice(spec: DemoPractice, **extra: Any) -> GoodPracticePage:
         how_to_apply=spec.how_to_apply,
         **extra,
     )
-    page.topics.add(*spec.topics)
+    page.topics.add(*match_topics(spec.topics))  # each name whole, commas and all
     return page
 
 

@@ -3,7 +3,8 @@
 Each .docx, .pdf or .odt file goes through the same gate as an upload (`extraction.check_and_extract`),
 then becomes a GoodPracticePage under the good-practice section: the document's heading as the title
 (its file name made readable when it has none), its text as the body, the first lines as the summary,
-and the file itself attached. The write-up is left as a draft, sent for review, or published at once
+and the file itself attached, with the topics given (each name whole: "Đào tạo, bồi dưỡng cán bộ" is one
+topic). The write-up is left as a draft, sent for review, or published at once
 (for reports that were approved in the past).
 
 Old binary Word files (.doc) are picked up too, only to be reported with advice to save them as .docx:
@@ -22,7 +23,7 @@ import io
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -38,6 +39,7 @@ from wagtail.documents import get_document_model
 from wagtail.utils.file import hash_filelike
 
 from media.importing import natural_key, title_from_filename
+from portal.home.topic_names import match_topics
 from portal.practices.extraction import DocumentRejected, Extracted, check_and_extract, preview
 from portal.practices.models import GoodPracticePage, PracticeAttachment
 from portal.practices.submission import practice_index, practices_collection, safe_file_name
@@ -218,7 +220,15 @@ def store_file(path: Path, *, content_hash: str, user: Any) -> Any:
 
 
 def create_practice(
-    path: Path, extracted: Extracted, *, unit: Unit, user: Any, content_hash: str, submit: bool, publish: bool
+    path: Path,
+    extracted: Extracted,
+    *,
+    unit: Unit,
+    user: Any,
+    content_hash: str,
+    submit: bool,
+    publish: bool,
+    topics: Sequence[str] = (),
 ) -> tuple[GoodPracticePage, str]:
     """The write-up for one checked document, in the state asked for."""
     name = unicodedata.normalize("NFC", path.name)
@@ -227,7 +237,15 @@ def create_practice(
     document = store_file(path, content_hash=content_hash, user=user)
     try:
         return _create_page(
-            title, paragraphs, extracted, document, unit=unit, user=user, submit=submit, publish=publish
+            title,
+            paragraphs,
+            extracted,
+            document,
+            unit=unit,
+            user=user,
+            submit=submit,
+            publish=publish,
+            topics=topics,
         )
     except BaseException:
         document.file.delete(save=False)  # the rows roll back with the transaction; the copied file must go too
@@ -244,6 +262,7 @@ def _create_page(
     user: Any,
     submit: bool,
     publish: bool,
+    topics: Sequence[str] = (),
 ) -> tuple[GoodPracticePage, str]:
     page = GoodPracticePage(
         title=title,
@@ -257,6 +276,7 @@ def _create_page(
         body=body_html(paragraphs),
     )
     page.attachments = [PracticeAttachment(document=document, text=extracted.text, sort_order=0)]
+    page.topics.add(*match_topics(topics))  # each name is one topic, commas and all
     practice_index().add_child(instance=page)
     revision = page.save_revision(user=user, log_action="wagtail.create", clean=False)
     if publish:
@@ -272,7 +292,14 @@ def _create_page(
 
 
 def import_file(
-    path: Path, folder: Path, unit_map: UnitMap, *, user: Any = None, submit: bool = False, publish: bool = False
+    path: Path,
+    folder: Path,
+    unit_map: UnitMap,
+    *,
+    user: Any = None,
+    submit: bool = False,
+    publish: bool = False,
+    topics: Sequence[str] = (),
 ) -> ImportResult:
     """Import one file, whatever goes wrong: the outcome is always a result, never an exception."""
     unit = unit_map.unit_for(path, folder)
@@ -288,7 +315,14 @@ def import_file(
             raise DocumentRejected("unknown_type", _("Only Word, PDF and OpenDocument texts become write-ups."))
         with transaction.atomic():
             page, state = create_practice(
-                path, extracted, unit=unit, user=user, content_hash=content_hash, submit=submit, publish=publish
+                path,
+                extracted,
+                unit=unit,
+                user=user,
+                content_hash=content_hash,
+                submit=submit,
+                publish=publish,
+                topics=topics,
             )
     except DocumentRejected as rejected:
         return ImportResult(path, error=str(rejected.message))
@@ -300,8 +334,14 @@ def import_file(
 
 
 def import_folder(
-    folder: Path, unit_map: UnitMap, *, user: Any = None, submit: bool = False, publish: bool = False
+    folder: Path,
+    unit_map: UnitMap,
+    *,
+    user: Any = None,
+    submit: bool = False,
+    publish: bool = False,
+    topics: Sequence[str] = (),
 ) -> Iterator[ImportResult]:
     """Import every document under the folder, yielding each outcome as soon as it is known."""
     for path in find_documents(folder):
-        yield import_file(path, folder, unit_map, user=user, submit=submit, publish=publish)
+        yield import_file(path, folder, unit_map, user=user, submit=submit, publish=publish, topics=topics)

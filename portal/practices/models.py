@@ -120,7 +120,8 @@ class GoodPracticePage(VietnameseSlugMixin, Page):
             [
                 FieldRowPanel([FieldPanel("unit"), FieldPanel("date")]),
                 FieldPanel("authors"),
-                FieldRowPanel([FieldPanel("field_of_work"), FieldPanel("topics")]),
+                FieldPanel("field_of_work"),
+                FieldPanel("topics"),  # tick boxes in columns: the whole width
             ],
             heading=_("About the write-up"),
         ),

@@ -207,7 +207,7 @@ def test_editors_type_dates_day_first_in_the_admin(client, tuan_editor, hanoi):
             "slug": "tap-huan-ky-nang-viet-cao-trang",  # the editor's browser fills it in (see tests/browser)
             "date": "05/09/2026",
             "unit": hanoi.pk,
-            "topics": "Kỹ năng viết",
+            "topics-new": "Kỹ năng viết",  # a new topic, typed on a line of its own
             "summary": "",
             "description": json.dumps({"blocks": [], "entityMap": {}}),
             **empty_inline_panels("speakers", "parts", "chapters", "attachments", "related_trainings"),
@@ -218,7 +218,8 @@ def test_editors_type_dates_day_first_in_the_admin(client, tuan_editor, hanoi):
     assert page.date == datetime.date(2026, 9, 5)
     edit_html = client.get(f"/admin/pages/{page.pk}/edit/").content.decode()
     assert 'value="05/09/2026"' in edit_html
-    assert "Các chủ đề, cách nhau bằng dấu phẩy." in edit_html
+    assert "Đánh dấu các chủ đề của trang." in edit_html
+    assert [topic.name for topic in page.topics.all()] == ["Kỹ năng viết"]
 
 
 def test_the_training_list_filters_by_topic_unit_and_year(client, lan_viewer, hanoi, hue):

@@ -1,5 +1,8 @@
-"""`manage.py import_practices FOLDER (--unit CODE | --units MAP.csv) [--submit | --publish]`: a unit's
-backlog of reports in, one write-up per document.
+"""`manage.py import_practices FOLDER (--unit CODE | --units MAP.csv) [--topic NAME ...] [--submit | --publish]`:
+a unit's backlog of reports in, one write-up per document.
+
+Each --topic gives every write-up one topic, its name exactly as written: `--topic "Đào tạo, bồi dưỡng cán
+bộ"` is one topic, commas included (repeat --topic for more).
 
 The finding, checking and page making live in portal.practices.importing; this command only reports.
 With --json, stdout carries exactly one JSON object per file (for scripts) and everything else goes to
@@ -20,6 +23,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from portal.home.topic_names import MAX_LENGTH, clean_topic_name
 from portal.practices.importing import (
     DRAFT,
     FAILED,
@@ -61,6 +65,14 @@ class Command(BaseCommand):
             "--publish", action="store_true", help="publish each write-up at once (reports approved in the past)"
         )
         parser.add_argument(
+            "--topic",
+            action="append",
+            default=[],
+            dest="topics",
+            metavar="NAME",
+            help="a topic for every write-up, the whole name (commas included); repeat for more topics",
+        )
+        parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print one JSON object per file and nothing else"
         )
         parser.add_argument(
@@ -81,6 +93,7 @@ class Command(BaseCommand):
         publish: bool,
         as_json: bool,
         user: str | None,
+        topics: list[str],
         **options: Any,
     ) -> None:
         if not folder.exists():
@@ -95,6 +108,7 @@ class Command(BaseCommand):
             raise CommandError(_("There is no good-practice section to put the write-ups under.")) from error
         if submit and index.get_workflow() is None:
             raise CommandError(_("No review workflow applies to the good-practice section."))
+        topics = self._topics(topics)
         files = find_documents(folder)
         if not files:
             raise CommandError(_("No .docx, .pdf or .odt files were found."))
@@ -102,7 +116,7 @@ class Command(BaseCommand):
 
         results: list[ImportResult] = []
         for path in files:
-            result = import_file(path, folder, unit_map, user=importer, submit=submit, publish=publish)
+            result = import_file(path, folder, unit_map, user=importer, submit=submit, publish=publish, topics=topics)
             results.append(result)
             self.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) if as_json else self._line(result))
             self.stdout.flush()
@@ -138,6 +152,18 @@ class Command(BaseCommand):
             return unit_map_for_code(code or "")
         except ImportFileError as error:
             raise CommandError(str(error)) from error
+
+    def _topics(self, names: list[str]) -> list[str]:
+        cleaned = [clean_topic_name(name) for name in names]
+        for name in cleaned:
+            if not name:
+                raise CommandError(_("A --topic is empty: give the topic's name."))
+            if len(name) > MAX_LENGTH:
+                raise CommandError(
+                    _("“%(name)s” is too long: a topic has at most %(max)d characters.")
+                    % {"name": name, "max": MAX_LENGTH}
+                )
+        return cleaned
 
     def _user(self, username: str | None) -> Any:
         users = get_user_model().objects
