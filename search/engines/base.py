@@ -156,7 +156,7 @@ class ResultPage:
     facets: dict[str, list[FacetValue]]  # keyed by FACETS; each facet counted with the *other* filters applied
     engine: str = ""  # "elasticsearch", "database"
     degraded: bool = False  # answered by the fallback because the configured engine is down
-    suggestion: str = ""  # "Có phải bạn muốn tìm…", when the query found little or nothing
+    suggestion: str = ""  # "Có phải đồng chí muốn tìm…", when the query found little or nothing
 
 
 class EngineUnavailable(Exception):

@@ -29,7 +29,7 @@ def test_a_forgotten_password_is_reset_through_a_link_sent_by_e_mail(client, lan
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert "Đặt lại mật khẩu" in message.subject
-    assert "Tên đăng nhập của bạn là: lan" in message.body
+    assert "Tên đăng nhập của đồng chí là: lan" in message.body
     link = re.search(r"https?://[^/\s]+(/dat-lai-mat-khau/\S+)", message.body).group(1)
     form_url = client.get(link).url  # Django swaps the token for a session-bound address
     response = client.post(form_url, {"new_password1": "Moi-2026-an-toan", "new_password2": "Moi-2026-an-toan"})

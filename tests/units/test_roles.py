@@ -44,7 +44,7 @@ def test_viewers_and_submitters_never_enter_the_admin(client, lan_viewer, minh_s
         followed = client.get("/admin/", follow=True)  # ends on a page that says why, never in a loop
         assert followed.status_code == 200
         assert len(followed.redirect_chain) <= 2
-        assert "Bạn không có quyền truy cập trang quản trị" in followed.content.decode()
+        assert "Đồng chí không có quyền truy cập trang quản trị" in followed.content.decode()
         assert client.get("/").status_code == 200
 
 
