@@ -117,3 +117,8 @@ def english_in(texts: list[str], *, allowed: frozenset[str] = frozenset()) -> li
 def english_on(page: Page, *, allowed: frozenset[str] = frozenset()) -> list[str]:
     """The English texts on the page as it is now."""
     return english_in(page_texts(page), allowed=allowed)
+
+
+def in_vietnamese(page: Page, main_page: object) -> list[str]:
+    """A check for tests/browser/test_main_pages.py: no English on the page."""
+    return [f"English {text!r}" for text in english_on(page)]
