@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from search.engines.base import DOCUMENT, FACETS, Hit
-from search.query import complete, parse_request, run
+from search.query import TooManyFilters, check_parameter_count, complete, parse_request, run
 from search.views import moment_text, moment_url
 
 MAX_PREFIX_LENGTH = 100
@@ -93,7 +93,12 @@ def hit_data(hit: Hit) -> dict[str, Any]:
 def search(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return _unauthorised()
-    outcome = run(parse_request(request.GET), request.user)
+    try:
+        check_parameter_count(request.META.get("QUERY_STRING", ""))
+        search_request = parse_request(request.GET)
+    except TooManyFilters as refusal:
+        return JsonResponse({"error": "too_many_filters", "detail": refusal.message}, status=400)
+    outcome = run(search_request, request.user)
     result = outcome.result
     return JsonResponse(
         {

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.db.models import F
 from django.utils import timezone
@@ -37,6 +38,31 @@ TYPE_LABELS = {
     PRACTICE: _("Good practice"),
     DOCUMENT: _("Document"),
 }
+
+
+class TooManyFilters(ValueError):
+    """A request asks for more than the search answers (SEARCH_MAX_PARAMETERS, SEARCH_MAX_FILTER_VALUES): refused
+    whole with `message`, for the reader, rather than cut silently or left to cost seconds and megabytes."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def check_parameter_count(query_string: str) -> None:
+    """Refuse a query string of more than SEARCH_MAX_PARAMETERS parameters, counted on the raw string before
+    Django parses it (past DATA_UPLOAD_MAX_NUMBER_FIELDS, reading request.GET raises TooManyFieldsSent)."""
+    limit = settings.SEARCH_MAX_PARAMETERS
+    if query_string.count("&") + query_string.count(";") >= limit:
+        raise TooManyFilters(
+            str(
+                _(
+                    "The search address holds too many parts (at most %(limit)s). "
+                    "Please go back to the search page and choose fewer filters."
+                )
+                % {"limit": limit}
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -92,7 +118,34 @@ def _values(params: Mapping[str, Any], name: str) -> list[str]:
 
 
 def _ints(params: Mapping[str, Any], name: str) -> tuple[int, ...]:
-    return tuple(dict.fromkeys(int(value) for value in _values(params, name) if _is_number(value)))
+    return _capped(name, dict.fromkeys(int(value) for value in _values(params, name) if _is_number(value)))
+
+
+FACET_LABELS = {
+    "type": _("Type"),
+    "topic": _("Topic"),
+    "unit": _("Unit"),
+    "field": _("Field of work"),
+    "year": _("Year"),
+}
+
+
+def _capped(name: str, values: Any) -> tuple[Any, ...]:
+    """`values` of facet `name` as a tuple, refused past SEARCH_MAX_FILTER_VALUES: every selected value is shown
+    with a link naming the others, so the page grows with the square of their number."""
+    values = tuple(values)
+    limit = settings.SEARCH_MAX_FILTER_VALUES
+    if len(values) > limit:
+        raise TooManyFilters(
+            str(
+                _(
+                    "Too many values are chosen in the “%(facet)s” filter: %(count)s, at most %(limit)s. "
+                    "Please choose fewer and search again."
+                )
+                % {"facet": FACET_LABELS[name], "count": len(values), "limit": limit}
+            )
+        )
+    return values
 
 
 def _is_number(value: str) -> bool:
@@ -101,9 +154,9 @@ def _is_number(value: str) -> bool:
 
 def parse_request(params: Mapping[str, Any]) -> SearchRequest:
     """Read `q`, `type`, `topic`, `unit`, `field`, `year`, `sort` and `page` from GET parameters (a value
-    may repeat or be comma-separated)."""
+    may repeat or be comma-separated). Raises TooManyFilters past SEARCH_MAX_FILTER_VALUES values in a facet."""
     q = str(params.get("q", "") or "").strip()[:MAX_QUERY_LENGTH]
-    types = tuple(dict.fromkeys(value for value in _values(params, "type") if value in TYPES))
+    types = _capped("type", dict.fromkeys(value for value in _values(params, "type") if value in TYPES))
     sort = str(params.get("sort", "") or "")
     page_text = str(params.get("page", "") or "1")
     page = int(page_text) if _is_number(page_text) else 1

@@ -5,6 +5,11 @@ Everything the page shows comes from `search.query.run`, as in the JSON API (sea
 disagree about what a user may find. Links are built from the validated `SearchRequest`, not copied from the
 address bar: a facet link keeps the query and every other filter, drops the page number, and carries only
 parameters the search understands.
+
+Facet links are built from pieces encoded once (`FacetLinks`): each link costs the length of what it writes,
+where encoding every link afresh cost the square of the selected values. Their number is capped
+(SEARCH_MAX_FILTER_VALUES per facet, SEARCH_MAX_PARAMETERS per request): past it the page answers 400 with a
+message, since each selected value's link names all the others and the page would grow with their square.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
@@ -27,15 +32,19 @@ from django.views.decorators.http import require_safe
 from media.timecode import format_timecode
 from portal.trainings.cards import Recordings, recordings_for
 from search.engines.base import DOCUMENT, FACETS, TRAINING, FacetValue, Hit, Moment, ResultPage
-from search.query import PER_PAGE, TYPE_LABELS, Outcome, SearchRequest, label_facets, parse_request, run
+from search.query import (
+    FACET_LABELS,
+    PER_PAGE,
+    TYPE_LABELS,
+    Outcome,
+    SearchRequest,
+    TooManyFilters,
+    check_parameter_count,
+    label_facets,
+    parse_request,
+    run,
+)
 
-FACET_LABELS = {
-    "type": _("Type"),
-    "topic": _("Topic"),
-    "unit": _("Unit"),
-    "field": _("Field of work"),
-    "year": _("Year"),
-}
 SORT_LABELS = {"relevance": _("Relevance"), "newest": _("Newest")}
 # Facet values shown before "Show more": the rest stay in the page, folded away (no script needed).
 FACET_VISIBLE = 8
@@ -77,6 +86,40 @@ def moment_url(page_url: str, moment: Moment) -> str:
     return f"{page_url}?{urlencode({'part': moment.part, 't': int(moment.start)})}"
 
 
+class FacetLinks:
+    """The addresses that change one facet of `request` (as `search_url(request, facet=...)` writes them, page
+    dropped), from parameters encoded once: a link costs the length of the link, not a fresh encoding of every
+    selected value."""
+
+    def __init__(self, request: SearchRequest) -> None:
+        self.request = request
+        self.path = reverse("search")
+        self.head = f"q={quote_plus(request.q)}" if request.q else ""
+        self.encoded = {facet: [self.encode(facet, value) for value in request.selected(facet)] for facet in FACETS}
+        self.joined = {facet: "&".join(parts) for facet, parts in self.encoded.items()}
+        default_sort = "relevance" if request.q else "newest"
+        self.tail = f"sort={quote_plus(request.sort)}" if request.sort != default_sort else ""
+
+    @staticmethod
+    def encode(facet: str, value: str) -> str:
+        return f"{facet}={quote_plus(value)}"
+
+    def url(self, facet: str, facet_part: str) -> str:
+        pieces = [self.head, *(facet_part if name == facet else self.joined[name] for name in FACETS), self.tail]
+        query = "&".join(piece for piece in pieces if piece)
+        return self.path + (f"?{query}" if query else "")
+
+    def adding(self, facet: str, value: str) -> str:
+        return self.url(facet, "&".join(piece for piece in (self.joined[facet], self.encode(facet, value)) if piece))
+
+    def removing(self, facet: str, index: int) -> str:
+        parts = self.encoded[facet]
+        return self.url(facet, "&".join(parts[:index] + parts[index + 1 :]))
+
+    def clearing(self, facet: str) -> str:
+        return self.url(facet, "")
+
+
 @dataclass(frozen=True)
 class FacetOption:
     value: str
@@ -115,24 +158,24 @@ def facet_groups(request: SearchRequest, result: ResultPage) -> list[FacetGroup]
         label_facets(extra := ResultPage(total=0, hits=[], facets=missing))
         missing = extra.facets
 
+    links = FacetLinks(request)
     groups = []
     for facet in FACETS:
-        selected = request.selected(facet)
+        position = {value: index for index, value in enumerate(request.selected(facet))}
         values = list(result.facets.get(facet, [])) + missing.get(facet, [])
         if facet == "year":
             values.sort(key=lambda value: value.value, reverse=True)
-        values.sort(key=lambda value: value.value not in selected)  # stable: keeps the order within each half
+        values.sort(key=lambda value: value.value not in position)  # stable: keeps the order within each half
         options = []
         for value in values:
-            chosen = value.value in selected
-            others = [v for v in selected if v != value.value] if chosen else [*selected, value.value]
+            index = position.get(value.value)
             options.append(
                 FacetOption(
                     value=value.value,
                     label=value.label or value.value,
                     count=value.count,
-                    selected=chosen,
-                    url=search_url(request, **{facet: others}),
+                    selected=index is not None,
+                    url=links.adding(facet, value.value) if index is None else links.removing(facet, index),
                 )
             )
         if options:
@@ -141,7 +184,7 @@ def facet_groups(request: SearchRequest, result: ResultPage) -> list[FacetGroup]
                     name=facet,
                     label=str(FACET_LABELS[facet]),
                     options=options,
-                    clear_url=search_url(request, **{facet: ()}) if selected else "",
+                    clear_url=links.clearing(facet) if position else "",
                 )
             )
     return groups
@@ -255,9 +298,18 @@ def pages_of(outcome: Outcome) -> PaginatorPage:
     return Paginator(range(capped), PER_PAGE).get_page(outcome.request.page)
 
 
+def refuse(request: HttpRequest, refusal: TooManyFilters) -> HttpResponse:
+    """The portal's 400 page with what was refused and what to do."""
+    return render(request, "400.html", {"message": refusal.message}, status=400)
+
+
 @require_safe
 def search(request: HttpRequest) -> HttpResponse:
-    search_request = parse_request(request.GET)
+    try:
+        check_parameter_count(request.META.get("QUERY_STRING", ""))
+        search_request = parse_request(request.GET)
+    except TooManyFilters as refusal:
+        return refuse(request, refusal)
     context: dict[str, Any] = {"search_request": search_request, "q": search_request.q, "outcome": None}
     if not (search_request.q or search_request.filtered):
         return render(request, "search/search.html", context)

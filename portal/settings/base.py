@@ -302,6 +302,10 @@ WORKER_QUEUES = [queue for queue in TASK_QUEUES if queue != "transcribe" or WHIS
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
 ELASTICSEARCH_INDEX_PREFIX = env("ELASTICSEARCH_INDEX_PREFIX", "vksnd")
 ELASTICSEARCH_TIMEOUT = envint("ELASTICSEARCH_TIMEOUT", 5)
+# The most values one search filter may hold, and the most parameters a search address may carry: past them
+# the search page answers 400 with a message (each selected value's link names all the others).
+SEARCH_MAX_FILTER_VALUES = envint("SEARCH_MAX_FILTER_VALUES", 30)
+SEARCH_MAX_PARAMETERS = envint("SEARCH_MAX_PARAMETERS", 200)
 # Which task backend runs the search sync (the tests drain the outbox themselves).
 SEARCH_TASK_BACKEND = "default"
 # Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).
