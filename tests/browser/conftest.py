@@ -139,3 +139,21 @@ def quiet(page: Page) -> QuietBeforeFlush:
     helper = QuietBeforeFlush(page)
     helper.start()
     return helper
+
+
+@pytest.fixture(scope="session")
+def main_site_media(tmp_path_factory) -> dict[str, Any]:
+    """Where `main_site` keeps its transcoded clip for the session (per xdist worker)."""
+    return {"root": tmp_path_factory.mktemp("main-pages-media")}
+
+
+@pytest.fixture
+def main_site(main_site_media, settings, request, hanoi) -> Any:
+    """The small site of tests/browser/main_pages.py, built for every persona, with MEDIA_ROOT pointed at its
+    recording: something on each main page."""
+    from tests.browser.main_pages import PERSONAS, build_site, transcode_once
+
+    users = [request.getfixturevalue(name) for name in PERSONAS]
+    site = build_site(transcode_once(main_site_media), users, hanoi)
+    settings.MEDIA_ROOT = site.media_root
+    return site
