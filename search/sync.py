@@ -12,6 +12,12 @@ when its backend can defer, and the worker's housekeeping calls `retry_pending`)
 One drain at a time (`drain_lock`), across every worker process: two drains building the same page at once could
 otherwise write the older version last. PostgreSQL holds a session advisory lock; SQLite, which lives on one
 machine, a lock on a file next to the database. Either is released when its process dies.
+
+An engine that lost its index (Elasticsearch back empty after a new cluster or a lost volume), or holds one the
+portal did not build or of an older mapping (`Engine.rebuild_reason`), would otherwise take the pending changes
+into a fresh index and look healthy while missing everything else. Each drain asks first and rebuilds such an
+engine from the database, under the drain lock, before applying the outbox; the worker's housekeeping asks every
+minute even when nothing is pending, so a lost index is rebuilt without anyone editing anything.
 """
 
 from __future__ import annotations
@@ -50,7 +56,7 @@ from portal.trainings.models import Attachment, RecordingPart, TrainingPage
 from portal.trainings.slides import slides_changed
 from portal.units.models import Unit
 from search import engines
-from search.documents import documents_for_page, page_ids_for_pages_under
+from search.documents import all_documents, documents_for_page, page_ids_for_pages_under
 from search.engines.base import Engine, EngineUnavailable
 from search.models import IndexChange
 
@@ -102,6 +108,7 @@ class DrainResult:
     documents: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # engine name → error
     broken_pages: set[int] = field(default_factory=set)  # pages whose documents could not be built
+    rebuilt: dict[str, int] = field(default_factory=dict)  # engine name → documents, for engines rebuilt first
 
     @property
     def ok(self) -> bool:
@@ -216,10 +223,42 @@ def drain(limit: int | None = None, wait: timedelta = DRAIN_WAIT) -> DrainResult
         return _drain(limit)
 
 
+def rebuild_where_needed(targets: list[Engine], result: DrainResult) -> None:
+    """Rebuild from the database every engine whose index cannot be trusted (`rebuild_reason`); the caller holds
+    the drain lock. An engine that cannot be asked or rebuilt is noted in `result.failed`."""
+    for engine in targets:
+        try:
+            reason = engine.rebuild_reason()
+            if reason:
+                logger.warning(
+                    "Search engine %s must be rebuilt: %s; rebuilding it from the database", engine.name, reason
+                )
+                result.rebuilt[engine.name] = engine.rebuild(all_documents())
+                logger.warning("Search engine %s rebuilt with %s documents", engine.name, result.rebuilt[engine.name])
+        except EngineUnavailable as failure:
+            result.failed[engine.name] = str(failure.__cause__ or failure) or type(failure).__name__
+            logger.warning("Search engine %s unavailable while checking its index: %s", engine.name, failure)
+
+
+def rebuild_needed() -> dict[str, str]:
+    """Engine name → why it must be rebuilt, for the engines that must (an engine that does not answer is left
+    to the drain's own retries)."""
+    needed = {}
+    for engine in engines.engines():
+        try:
+            reason = engine.rebuild_reason()
+        except EngineUnavailable:
+            continue
+        if reason:
+            needed[engine.name] = reason
+    return needed
+
+
 def _drain(limit: int | None) -> DrainResult:
     total = DrainResult()
     done = 0
     targets = engines.engines()
+    rebuild_where_needed(targets, total)
     after = 0
     while limit is None or done < limit:
         rows = list(
@@ -257,8 +296,9 @@ def pending_count() -> int:
 
 def retry_pending() -> None:
     """For the worker's housekeeping: drain what an outage left behind. It runs beside the worker's heartbeat,
-    so it never waits for a drain that is running: that one empties the outbox, and the next minute comes."""
-    if pending_count():
+    so it never waits for a drain that is running: that one empties the outbox, and the next minute comes. An index
+    that must be rebuilt (lost, foreign, outdated) is drained too: the drain rebuilds it first."""
+    if pending_count() or rebuild_needed():
         drain(wait=timedelta(0))
 
 

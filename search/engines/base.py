@@ -187,5 +187,9 @@ class Engine(Protocol):
     def rebuild(self, docs: Iterator[SearchDoc]) -> int:
         """Build a fresh index from `docs` and switch to it without downtime; returns the count."""
 
+    def rebuild_reason(self) -> str:
+        """Why the index cannot be trusted to hold everything and must be rebuilt from the database (lost, built
+        by someone else, of another mapping version), or "" when it is sound."""
+
     def ping(self) -> bool:
         """True when the engine answers."""

@@ -699,6 +699,9 @@ class DatabaseEngine:
                 cursor.execute("UPDATE search_searchindexstate SET changes = 0 WHERE id = 1")
         return count
 
+    def rebuild_reason(self) -> str:
+        return ""  # its table lives and dies with the database it is built from
+
     def ping(self) -> bool:
         try:
             with self._connection.cursor() as cursor:

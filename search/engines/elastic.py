@@ -23,6 +23,13 @@ recording still ranks that training above "đạo tạo" — what is lost is onl
 same training. In osmem-server (bleve underneath) a window costs about 0.2 ms to index, nearly all of it analysing
 and indexing its words, and bulk requests are applied one at a time: see bench/README.md.
 
+The index says whose it is in its mapping's `_meta` (OWNER, MAPPING_VERSION, and whether it was built from the
+database or created empty). `rebuild_reason` reads it: an alias that is missing (a new cluster, a lost volume),
+that points at an index this portal did not build (one Elasticsearch created by itself on a write), at an index
+created empty, or at one of another mapping version, means the index holds only part of the content, and the
+outbox drain rebuilds it from the database before applying anything (search.sync). Bump MAPPING_VERSION with
+any change to `ContentDocument` or the analysers.
+
 The 8.x client sends `application/vnd.elasticsearch+json; compatible-with=8`, which osmem-server refuses on
 requests with a body; `PlainJsonNode` sends plain `application/json`, which every Elasticsearch 8/9 accepts.
 """
@@ -109,6 +116,9 @@ BULK_BYTES = 8 * 1024 * 1024
 WRITE_TIMEOUT = 30.0
 SCAN_PAGE = 1000
 MAX_WINDOW = 10_000  # Elasticsearch's default index.max_result_window
+# Whose index it is, and which mapping built it: see `rebuild_reason`.
+OWNER = "vksnd-portal"
+MAPPING_VERSION = 1
 HIGHLIGHT = {"pre_tags": ["<mark>"], "post_tags": ["</mark>"], "encoder": "html"}
 
 
@@ -462,16 +472,20 @@ class ElasticsearchEngine:
                 return []
 
     def _create_index(self, name: str, *, with_alias: bool, loading: bool = False) -> None:
+        """Create `name`; `loading` is a rebuild's index, filled from the database before the alias moves to it."""
         index = Index(name)
         index.document(ContentDocument)
         index.settings(number_of_shards=1, **({"refresh_interval": "-1"} if loading else {}))
         if with_alias:
             index.aliases(**{self.alias: {}})
+        body = index.to_dict()
+        body["mappings"]["_meta"] = {"owner": OWNER, "mapping_version": MAPPING_VERSION, "complete": loading}
         with self._errors():
-            self.client.indices.create(index=name, body=index.to_dict())
+            self.client.indices.create(index=name, body=body)
 
     def ensure_index(self) -> None:
-        """Create the first concrete index and the alias unless the alias exists."""
+        """Create the first concrete index and the alias unless the alias exists. Such an index is marked as not
+        built from the database: the next drain rebuilds it (`rebuild_reason`)."""
         if self._ready:
             return
         with self._errors():
@@ -481,6 +495,33 @@ class ElasticsearchEngine:
             # Two processes starting at once may each have created one: keep the oldest, for both.
             self._delete_quietly(self.aliased_indexes()[1:])
         self._ready = True
+
+    def rebuild_reason(self) -> str:
+        """Why the index must be rebuilt from the database before it can be trusted, or "" when the alias points
+        at one index this portal built from the database with today's mapping. Asks the engine every time."""
+        pattern = re.compile(rf"^{re.escape(self.alias)}-\d+$")
+        with self._errors():
+            aliased = self.aliased_indexes()
+            if not aliased:
+                self._ready = False
+                if self.client.indices.exists(index=self.alias):
+                    return f"{self.alias} is an index this portal did not create, not an alias"
+                return f"the alias {self.alias} is missing (a new or emptied cluster)"
+            mappings = self.client.indices.get_mapping(index=",".join(aliased)).body
+        if len(aliased) > 1:
+            return f"the alias {self.alias} points at {len(aliased)} indexes"
+        name = aliased[0]
+        meta = mappings.get(name, {}).get("mappings", {}).get("_meta") or {}
+        if not pattern.match(name) or meta.get("owner") != OWNER:
+            return f"the alias {self.alias} points at {name}, an index this portal did not build"
+        if meta.get("mapping_version") != MAPPING_VERSION:
+            return (
+                f"the index {name} has mapping version {meta.get('mapping_version')}, this portal needs "
+                f"{MAPPING_VERSION}"
+            )
+        if not meta.get("complete"):
+            return f"the index {name} was created empty, not built from the database"
+        return ""
 
     def drop(self) -> None:
         """Delete the alias and every concrete index of this prefix."""
@@ -548,6 +589,9 @@ class ElasticsearchEngine:
         old = [index for index in self.concrete_indexes() if index != name]
         swap = [{"remove": {"index": index, "alias": self.alias}} for index in self.aliased_indexes()]
         with self._errors():
+            # No alias, but an index of its name (made by Elasticsearch itself on a write): it must give way.
+            if not swap and self.client.indices.exists(index=self.alias):
+                self.client.indices.delete(index=self.alias)
             self.client.indices.update_aliases(actions=[*swap, {"add": {"index": name, "alias": self.alias}}])
         self._ready = True
         self._delete_quietly(old)

@@ -1,6 +1,7 @@
 """Operate the search index: `--rebuild` (a new index, swapped in without downtime, then the changes
-made meanwhile replayed), `--check` (differences between the database and each engine; exit status 1 when
-there are any), `--drain` (apply the pending outbox now) and, with no option, a short status."""
+made meanwhile replayed), `--check` (differences between the database and each engine, or "rebuild needed"
+when an engine's index is missing, not the portal's or of another mapping version; exit status 1 when there
+are any), `--drain` (apply the pending outbox now) and, with no option, a short status."""
 
 from __future__ import annotations
 
@@ -77,7 +78,17 @@ class Command(BaseCommand):
     def _check(self, targets: list[Engine], show: int) -> None:
         expected = {doc.key: doc.digest for doc in all_documents()}
         differences = 0
+        rebuild_needed = False
         for engine in targets:
+            try:
+                reason = engine.rebuild_reason()
+            except EngineUnavailable as failure:
+                raise CommandError(f"{engine.name}: cannot check, the engine is unavailable ({failure}).") from failure
+            if reason:  # reading its documents would only list what a rebuild replaces (and create an empty index)
+                differences += 1
+                rebuild_needed = True
+                self.stdout.write(f"{engine.name}: rebuild needed: {reason}")
+                continue
             try:
                 actual = engine.digests()
             except EngineUnavailable as failure:
@@ -97,7 +108,12 @@ class Command(BaseCommand):
         if pending:
             self.stdout.write(f"{pending} changes are waiting in the outbox")
         if differences:
-            raise CommandError(f"The index differs from the database ({differences} differences).", returncode=1)
+            advice = (
+                " Rebuild needed: run search_index --rebuild, or let the next drain do it." if rebuild_needed else ""
+            )
+            raise CommandError(
+                f"The index differs from the database ({differences} differences).{advice}", returncode=1
+            )
         self.stdout.write(self.style.SUCCESS("The index matches the database."))
 
     def _drain(self) -> None:
