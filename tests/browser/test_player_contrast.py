@@ -47,6 +47,11 @@ def test_the_clock_and_the_resume_notice_are_readable_and_captions_stay_off_the_
 
     page.evaluate(Axe().axe_script)
     assert page.evaluate(CONTRAST_OF, TEXTS) == dict.fromkeys(TEXTS, "passes")
+    page.locator('[data-menu-button="speed"]').click()
+    speeds = '[data-menu="speed"] [role="menuitemradio"]'
+    expect(page.locator(speeds).first).to_be_visible()
+    assert page.evaluate(CONTRAST_OF, [speeds]) == {speeds: "passes"}
+    page.keyboard.press("Escape")
 
     expect(page.get_by_role("button", name=vi("Captions"))).to_have_attribute("aria-pressed", "true")
     picture = page.locator("[data-video]").bounding_box()
