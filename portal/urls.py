@@ -7,7 +7,6 @@ from django.views.i18n import JavaScriptCatalog
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.core import views as core_views
 from portal.core.forms import PortalAuthenticationForm
@@ -46,7 +45,7 @@ urlpatterns = [
     path("jsi18n/", login_not_required(JavaScriptCatalog.as_view()), name="javascript-catalog"),
     *account_patterns,
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    path("documents/", include("portal.documents.urls")),
     path("", include("search.urls")),
     path("thong-bao/", include("portal.notifications.urls")),
     path("chu-de/", home_views.topic_list, name="topic_list"),

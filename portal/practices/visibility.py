@@ -2,7 +2,8 @@
 
 Published write-ups are for all staff. An unpublished one (a draft, one in review, one sent back for
 changes, one rejected) is seen only by the submitters of its unit, by reviewers and by administrators;
-for everyone else it does not exist (404), wherever they ask: the page, the preview, its attached files.
+for everyone else it does not exist (404), wherever they ask: the page, the preview. Its attached files are
+refused to them (403) by the portal's one rule for documents, portal.documents.access.
 """
 
 from __future__ import annotations
@@ -86,31 +87,21 @@ def unit_practices(user: Any) -> QuerySet[Any]:
     return GoodPracticePage.objects.filter(unit_id=user.unit_id)
 
 
-def can_download_document(user: Any, document: Any) -> bool | None:
-    """May this user download a file attached to write-ups? None when the file is no write-up's business.
-
-    A file attached to a published write-up is for all staff; one attached only to unpublished write-ups
-    follows those write-ups. A file uploaded from the submission form but not attached to any saved row
-    (a draft of a published write-up keeps its new files in the revision only) stays with its uploader's
-    unit and the reviewers.
+def may_open_upload(user: Any, document: Any) -> bool:
+    """May this user download a file uploaded for a write-up that no saved write-up shows yet? (A draft of a
+    published write-up keeps its new files in the revision only.) It stays with its uploader's unit and the
+    reviewers. Files that write-ups show follow those write-ups: portal.documents.access decides for all files.
     """
-    from portal.practices.models import GoodPracticePage, PracticeAttachment
-
-    page_ids = list(PracticeAttachment.objects.filter(document_id=document.pk).values_list("page_id", flat=True))
-    if page_ids:
-        pages = GoodPracticePage.objects.filter(pk__in=page_ids).only("pk", "live", "unit_id")
-        return any(can_view_practice(user, page) for page in pages)
-    if _in_practices_collection(document):
-        if sees_all_practices(user):
-            return True
-        uploader = getattr(document, "uploaded_by_user", None)
-        return uploader is not None and (
-            uploader.pk == getattr(user, "pk", None) or is_submitter_for(user, uploader.unit_id)
-        )
-    return None
+    if sees_all_practices(user):
+        return True
+    uploader = getattr(document, "uploaded_by_user", None)
+    return uploader is not None and (
+        uploader.pk == getattr(user, "pk", None) or is_submitter_for(user, uploader.unit_id)
+    )
 
 
-def _in_practices_collection(document: Any) -> bool:
+def in_practices_collection(document: Any) -> bool:
+    """Whether `document` was uploaded for a write-up (they are kept in their own collection)."""
     from portal.practices.submission import COLLECTION_NAME
 
     collection = getattr(document, "collection", None)

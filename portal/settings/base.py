@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "portal.home",
     "portal.trainings",
     "portal.practices",
+    "portal.documents",
     "media",
     "search",
     "wagtail.contrib.forms",

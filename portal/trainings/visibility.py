@@ -18,19 +18,3 @@ def training_viewer_check(user: Any, video: Any) -> bool | None:
         if not restrictions or all(allows(restriction, user) for restriction in restrictions):
             return True
     return False
-
-
-def may_see_document(user: Any, document: Any) -> bool:
-    """Whether `user` may see a document of a training: a live training showing it is open to them, or they
-    may edit a training showing it."""
-    from portal.trainings.models import Attachment
-
-    pages = [attachment.page for attachment in Attachment.objects.filter(document=document).select_related("page")]
-    for page in pages:
-        if page.live:
-            restrictions = page.get_view_restrictions()
-            if not restrictions or all(allows(restriction, user) for restriction in restrictions):
-                return True
-        if page.permissions_for_user(user).can_edit():
-            return True
-    return False

@@ -73,6 +73,10 @@ def test_it_protects_image_files(client, image):
 
 
 def test_it_serves_documents_and_images_to_logged_in_staff(client, lan_viewer, document, image):
+    from portal.trainings.models import Attachment
+    from tests.practices.pages import add_training
+
+    Attachment.objects.create(page=add_training("Tập huấn nghiệp vụ"), document=document)  # what shows it
     client.force_login(lan_viewer)
     assert client.get(document.url).status_code == 200
     response = client.get("/media/" + image.file.name)

@@ -1,7 +1,8 @@
 """Unit isolation: an unpublished write-up exists only for its unit's submitters, reviewers and administrators.
 
 Every address is tried: the page itself, the portal's preview and edit pages, the attached files, the
-section listing and the admin. For anyone else the answer is "not found" (or, for the admin, no way in).
+section listing and the admin. For anyone else the answer is "not found" (or, for the admin, no way in);
+the files answer "not for you" (403), as every document does (portal.documents.access).
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def test_the_unpublished_page_itself_is_not_found(client, draft, people):
 def test_attached_files_follow_the_write_up(client, draft, people, lan_viewer):
     url = draft.attachments.get().document.url
     for user in people["refused"]:
-        assert get_as(client, user, url).status_code == 404, user
+        assert get_as(client, user, url).status_code == 403, user
     for user in people["allowed"]:
         assert get_as(client, user, url).status_code == 200, user
     draft.get_latest_revision().publish()
@@ -119,14 +120,15 @@ def test_a_file_uploaded_for_a_write_up_but_not_yet_attached_stays_with_the_unit
     practices = Collection.get_first_root_node().add_child(name=COLLECTION_NAME)
     url = document("ban-nhap.pdf", minh_submitter, practices).url
     for user in (an_hue_submitter, lan_viewer):
-        assert get_as(client, user, url).status_code == 404, user
+        assert get_as(client, user, url).status_code == 403, user
     for user in (minh_submitter, thu_submitter, hoa_reviewer):
         assert get_as(client, user, url).status_code == 200, user
 
 
-def test_other_documents_are_left_to_their_own_rules(client, lan_viewer):
+def test_a_document_no_page_shows_is_left_to_those_who_manage_documents(client, lan_viewer, tuan_editor):
     url = document("giao-trinh-tap-huan.pdf").url
-    assert get_as(client, lan_viewer, url).status_code == 200
+    assert get_as(client, lan_viewer, url).status_code == 403
+    assert get_as(client, tuan_editor, url).status_code == 200
 
 
 def test_the_section_listing_shows_only_published_write_ups(client, draft, an_hue_submitter, lan_viewer):

@@ -303,7 +303,7 @@ def test_a_thumbnail_is_sent_to_those_who_may_see_the_training_only(client, lan_
     insiders = Group.objects.create(name="Tổ công tác đặc biệt")
     restriction = PageViewRestriction.objects.create(page=page, restriction_type=PageViewRestriction.GROUPS)
     restriction.groups.add(insiders)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403  # the PDF's own answer (portal.documents.access)
     lan_viewer.groups.add(insiders)
     assert client.get(url).status_code == 200
 
@@ -316,6 +316,19 @@ def test_a_thumbnail_is_sent_to_those_who_may_see_the_training_only(client, lan_
     document.collection = private
     document.save()
     assert client.get(url).status_code == 404
+
+
+def test_a_thumbnail_of_an_unpublished_trainings_pdf_is_refused_as_the_pdf_is(client, lan_viewer, tuan_editor):
+    document = pdf_document()
+    page = add_training("Tập huấn chưa công bố", document=document)
+    page.unpublish()
+    build_deck(document)
+    thumbnail = reverse("slide_thumbnail", args=[document.pk, 1])
+
+    client.force_login(lan_viewer)
+    assert (client.get(document.url).status_code, client.get(thumbnail).status_code) == (403, 403)
+    client.force_login(tuan_editor)  # its editor prepares it
+    assert (client.get(document.url).status_code, client.get(thumbnail).status_code) == (200, 200)
 
 
 # --- Tying pages to times in the admin -----------------------------------------------------------------

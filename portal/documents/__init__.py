@@ -1,0 +1,1 @@
+"""The portal's documents (Wagtail documents): who may download one, and how its bytes are sent."""
