@@ -100,6 +100,26 @@ class IndexChange(models.Model):
         return f"page {self.page_id} ({'done' if self.done_at else 'pending'})"
 
 
+class EngineCircuit(models.Model):
+    """The circuit breaker of a search engine (search.breaker): open until `open_until` after the engine failed,
+    closed (no row, or no date) while it answers. A row in the database, not Django's cache: the cache is
+    per process here (no CACHES configured, no Redis required), and every web and worker process must learn
+    at once from one process's failure; reading it is one primary-key SELECT, and it is written only when the
+    engine fails or comes back."""
+
+    engine = models.CharField(max_length=40, primary_key=True)
+    open_until = models.DateTimeField(null=True, blank=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("search engine circuit")
+        verbose_name_plural = _("search engine circuits")
+
+    def __str__(self) -> str:
+        return f"{self.engine} ({'open' if self.open_until else 'closed'})"
+
+
 class ZeroResultQuery(models.Model):
     """A query that found nothing, counted per folded form, for editors (a report in the admin): missing
     content, a missing acronym or a topic named differently from how staff think of it."""

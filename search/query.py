@@ -279,10 +279,7 @@ def complete(user: Any, prefix: str, limit: int = 8) -> list[dict[str, str]]:
     for short, expansion in sorted(acronym_map().items()):
         if fold(short).startswith(folded) or (len(folded) > 2 and fold(expansion).startswith(folded)):
             items.append({"text": f"{short} ({expansion})", "kind": "acronym", "value": short})
-    try:
-        found = engines.primary_engine().complete(prefix, viewer, limit)
-    except engines.EngineUnavailable:
-        found = engines.database_engine().complete(prefix, viewer, limit)
+    found = engines.complete(prefix, viewer, limit)
     topics = {fold(name) for name in Topic.objects.values_list("name", flat=True)}
     for text in found:
         kind = "topic" if fold(text) in topics else "title"

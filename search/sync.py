@@ -55,7 +55,7 @@ from portal.practices.models import FieldOfWork, GoodPracticePage, PracticeAttac
 from portal.trainings.models import Attachment, RecordingPart, TrainingPage
 from portal.trainings.slides import slides_changed
 from portal.units.models import Unit
-from search import engines
+from search import breaker, engines
 from search.documents import all_documents, documents_for_page, page_ids_for_pages_under
 from search.engines.base import Engine, EngineUnavailable
 from search.models import IndexChange
@@ -287,6 +287,14 @@ def _drain(limit: int | None) -> DrainResult:
                 error="; ".join(messages)[:2000], attempts=F("attempts") + 1
             )
     IndexChange.objects.filter(done_at__lt=timezone.now() - KEEP_DONE).delete()
+    # What the drain learnt of each engine goes to the breaker that guards searches (search.breaker).
+    for engine in targets:
+        if engine.name == "database":
+            continue
+        if engine.name in total.failed:
+            breaker.trip(engine, total.failed[engine.name])
+        else:
+            breaker.close(engine)
     return total
 
 

@@ -26,8 +26,10 @@ IMAGE_MEDIA_PREFIXES = ("images/", "original_images/")
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     healthy, checks = run_checks()
+    # Degraded: users are served, with less (search answered by the database while its engine is away).
+    degraded = any(isinstance(check, dict) and check.get("degraded") for check in checks.values())
     return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "checks": checks},
+        {"status": "ok" if healthy else "unhealthy", "degraded": degraded, "checks": checks},
         status=200 if healthy else 503,
     )
 

@@ -307,6 +307,11 @@ ELASTICSEARCH_TIMEOUT = envint("ELASTICSEARCH_TIMEOUT", 5)
 # the search page answers 400 with a message (each selected value's link names all the others).
 SEARCH_MAX_FILTER_VALUES = envint("SEARCH_MAX_FILTER_VALUES", 30)
 SEARCH_MAX_PARAMETERS = envint("SEARCH_MAX_PARAMETERS", 200)
+# After the search engine fails, searches answer from the database for this long without asking it; then one
+# request probes it with this short timeout (search.breaker). /healthz reads the search state through this path.
+SEARCH_BREAKER_COOL_OFF_SECONDS = envint("SEARCH_BREAKER_COOL_OFF_SECONDS", 30)
+SEARCH_BREAKER_PROBE_TIMEOUT_SECONDS = envint("SEARCH_BREAKER_PROBE_TIMEOUT_SECONDS", 1)
+SEARCH_HEALTH_CHECK = "search.health.check"
 # Which task backend runs the search sync (the tests drain the outbox themselves).
 SEARCH_TASK_BACKEND = "default"
 # Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).

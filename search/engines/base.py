@@ -191,5 +191,5 @@ class Engine(Protocol):
         """Why the index cannot be trusted to hold everything and must be rebuilt from the database (lost, built
         by someone else, of another mapping version), or "" when it is sound."""
 
-    def ping(self) -> bool:
-        """True when the engine answers."""
+    def ping(self, timeout: float | None = None) -> bool:
+        """True when the engine answers (within `timeout` seconds, when given)."""

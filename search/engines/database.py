@@ -702,7 +702,7 @@ class DatabaseEngine:
     def rebuild_reason(self) -> str:
         return ""  # its table lives and dies with the database it is built from
 
-    def ping(self) -> bool:
+    def ping(self, timeout: float | None = None) -> bool:
         try:
             with self._connection.cursor() as cursor:
                 cursor.execute("SELECT 1 FROM search_searchentry LIMIT 1")

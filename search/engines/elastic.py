@@ -710,9 +710,10 @@ class ElasticsearchEngine:
             except NotFoundError:
                 return None
 
-    def ping(self) -> bool:
+    def ping(self, timeout: float | None = None) -> bool:
+        client = self.client if timeout is None else self.client.options(request_timeout=timeout)
         try:
-            return bool(self.client.ping())
+            return bool(client.ping())
         except ENGINE_ERRORS:
             return False
 

@@ -13,6 +13,7 @@ import pytest
 
 from portal.core import health
 from portal.core.models import WorkerHeartbeat
+from search import health as search_health
 
 pytestmark = pytest.mark.django_db
 
@@ -63,22 +64,30 @@ def test_it_is_unhealthy_when_the_disk_is_nearly_full(client, monkeypatch, setti
     assert response.json()["checks"]["disk"]["ok"] is False
 
 
-def test_it_is_unhealthy_when_elasticsearch_is_configured_but_down(client, settings):
+def test_elasticsearch_down_is_degraded_not_unhealthy_the_database_answers(client, settings):
     beat(["default", "video"])
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9/"  # the discard port: nothing answers
     settings.ELASTICSEARCH_TIMEOUT = 1
+    search_health._answers.clear()
     response = client.get("/healthz")
-    assert response.status_code == 503
-    assert response.json()["checks"]["search"] == {"ok": False, "engine": "elasticsearch"}
+    assert response.status_code == 200
+    assert response.json()["degraded"] is True
+    assert response.json()["checks"]["search"] == {
+        "ok": True,
+        "degraded": True,
+        "engine": "database",
+        "elasticsearch": "not answering",
+    }
 
 
 def test_it_asks_the_search_engine_at_most_every_few_seconds(client, settings, monkeypatch):
     beat(["default", "video"])
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9/cached"
+    search_health._answers.clear()
     calls = []
-    monkeypatch.setattr(health, "_ping_elasticsearch", lambda url: calls.append(url) or False)
+    monkeypatch.setattr(search_health, "_ask", lambda engine: calls.append(engine) or {"ok": True, "engine": "x"})
     for _ in range(5):
-        assert client.get("/healthz").status_code == 503
+        assert client.get("/healthz").status_code == 200
     assert len(calls) == 1
 
 

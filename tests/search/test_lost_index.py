@@ -114,3 +114,21 @@ def test_a_mapping_version_bump_is_detected_and_rebuilt(portal_elastic, monkeypa
     assert drain().rebuilt == {"elasticsearch": 1}
     assert portal_elastic.rebuild_reason() == ""
     assert check()[0] == 0
+
+
+def test_healthz_says_a_lost_index_must_be_rebuilt_while_the_site_still_answers(client, portal_elastic):
+    from search import health
+    from tests.core.test_healthz import beat
+
+    beat(["default", "video"])
+    add_training("Tập huấn kỹ năng tranh tụng")
+    assert drain().ok
+    portal_elastic.drop()
+    health._answers.clear()
+
+    response = client.get("/healthz")
+
+    health._answers.clear()
+    assert response.status_code == 200
+    assert response.json()["degraded"] is True
+    assert response.json()["checks"]["search"]["elasticsearch"] == "rebuild needed"
