@@ -271,7 +271,7 @@ def _document_text(document: Document) -> str:
     try:
         with document.open_file() as stream:
             name = document.file.name.rsplit("/", 1)[-1]
-            text = check_and_extract(stream, name, max_bytes=512 * 1024 * 1024).text
+            text = check_and_extract(stream, name, max_bytes=512 * 1024 * 1024, background=True).text
     except DocumentRejected as rejection:
         error = str(rejection)
     except OSError as failure:  # a file missing from storage: index the title, say why

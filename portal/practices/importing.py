@@ -310,7 +310,7 @@ def import_file(
         existing = already_imported(content_hash)
         if existing is not None:
             return ImportResult(path, state=SKIPPED, page=existing)
-        extracted = check_and_extract(path, path.name)
+        extracted = check_and_extract(path, path.name, background=True)
         if extracted.kind not in {"docx", "pdf", "odt"}:
             raise DocumentRejected("unknown_type", _("Only Word, PDF and OpenDocument texts become write-ups."))
         with transaction.atomic():

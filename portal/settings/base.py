@@ -242,6 +242,13 @@ TAGGIT_CASE_INSENSITIVE = True
 CSRF_FAILURE_VIEW = "portal.core.views.csrf_failure"
 # Files attached to a good practice (.docx, .pdf, .odt, pictures): the largest one accepted.
 PRACTICE_ATTACHMENT_MAX_BYTES = envint("PRACTICE_ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# An attached document's text is read in a process of its own (portal/practices/extraction.py) with these
+# bounds: its memory, its time while a submitter waits for the form and in the background (import_practices,
+# search), and what a .docx/.odt may unpack into. A file that needs more is refused with a message.
+DOCUMENT_READ_MEMORY_BYTES = envint("DOCUMENT_READ_MEMORY_MB", 256) * 1024 * 1024
+DOCUMENT_READ_SECONDS = envint("DOCUMENT_READ_SECONDS", 5)
+DOCUMENT_READ_BACKGROUND_SECONDS = envint("DOCUMENT_READ_BACKGROUND_SECONDS", 60)
+DOCUMENT_MAX_UNPACKED_BYTES = envint("DOCUMENT_MAX_UNPACKED_MB", 50) * 1024 * 1024
 
 # --- Recordings (media/) ------------------------------------------------------------------------
 FFMPEG_BINARY = env("FFMPEG_BINARY", "ffmpeg")

@@ -289,3 +289,66 @@ def docx_bytes(heading: str, paragraphs: list[str]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def make_docx_of_repeated_runs(path: Path, unpacked_mb: int = 95) -> Path:
+    """A .docx whose document.xml is `unpacked_mb` megabytes of short bold runs of Vietnamese words: it packs
+    into a few megabytes (each entry well under the compression-ratio check) and python-docx would need about
+    ten times its size in memory to read it."""
+    import random
+
+    words = VIETNAMESE.replace("…", "").split() + [str(number) for number in range(100)]
+    chooser = random.Random(11)  # noqa: S311 - test data, not a secret
+    runs = []
+    size = 0
+    while size < 1024 * 1024:
+        text = " ".join(chooser.choices(words, k=chooser.randint(2, 6)))
+        run = f'<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">{text} </w:t></w:r>'
+        if chooser.random() < 0.05:
+            run += "</w:p><w:p>"
+        runs.append(run)
+        size += len(run.encode())
+    block = "".join(runs).encode()
+    source = make_docx(path.with_suffix(".plain.docx"), "Báo cáo", ["Nội dung."])
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
+        for info in original.infolist():
+            if info.filename != "word/document.xml":
+                copy.writestr(info, original.read(info))
+        head, _body, tail = original.read("word/document.xml").partition(b"</w:body>")
+        head = head.rpartition(b"<w:sectPr")[0] or head
+        with copy.open("word/document.xml", "w", force_zip64=True) as part:
+            part.write(head + b"<w:p>")
+            for _ in range(unpacked_mb):
+                part.write(block)
+            part.write(b"</w:p></w:body>" + tail)
+    source.unlink()
+    return path
+
+
+def make_odt_of_many_spans(path: Path, unpacked_mb: int = 20) -> Path:
+    """An .odt whose content.xml is `unpacked_mb` megabytes of short spans: within the unpacked-size bound, but
+    odfpy, which builds the whole tree, needs far more memory than the file's size to read it."""
+    import random
+
+    words = VIETNAMESE.replace("…", "").split() + [str(number) for number in range(100)]
+    chooser = random.Random(11)  # noqa: S311 - test data, not a secret
+    paragraphs = []
+    for _ in range(1600):  # a megabyte that does not repeat itself within deflate's window
+        spans = (
+            f'<text:span text:style-name="T1">{" ".join(chooser.choices(words, k=3))}</text:span> ' for _ in range(9)
+        )
+        paragraphs.append("<text:p>" + "".join(spans) + "</text:p>")
+    block = "".join(paragraphs).encode()
+    source = make_odt(path.with_suffix(".plain.odt"), "Báo cáo", ["Nội dung."])
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as copy:
+        for info in original.infolist():
+            if info.filename != "content.xml":
+                copy.writestr(info, original.read(info), zipfile.ZIP_STORED if info.filename == "mimetype" else None)
+        head, _found, tail = original.read("content.xml").partition(b"</office:text>")
+        with copy.open("content.xml", "w", force_zip64=True) as part:
+            part.write(head)
+            for _ in range(unpacked_mb * 1024 * 1024 // len(block)):
+                part.write(block)
+            part.write(b"</office:text>" + tail)
+    source.unlink()
+    return path
