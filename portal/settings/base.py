@@ -249,6 +249,9 @@ DOCUMENT_READ_MEMORY_BYTES = envint("DOCUMENT_READ_MEMORY_MB", 256) * 1024 * 102
 DOCUMENT_READ_SECONDS = envint("DOCUMENT_READ_SECONDS", 5)
 DOCUMENT_READ_BACKGROUND_SECONDS = envint("DOCUMENT_READ_BACKGROUND_SECONDS", 60)
 DOCUMENT_MAX_UNPACKED_BYTES = envint("DOCUMENT_MAX_UNPACKED_MB", 50) * 1024 * 1024
+# The largest thumbnail of a slide, in pixels (portal/trainings/slides.py): a page of any claimed size is drawn
+# within it, or not at all when it would come out too thin to see.
+SLIDE_THUMBNAIL_MAX_PIXELS = envint("SLIDE_THUMBNAIL_MAX_PIXELS", 320 * 1280)
 
 # --- Recordings (media/) ------------------------------------------------------------------------
 FFMPEG_BINARY = env("FFMPEG_BINARY", "ffmpeg")

@@ -9,6 +9,11 @@ can be retried; the document itself stays attached and downloadable either way.
 
 pypdfium2 (PDFium, the PDF engine of Chromium) reads the text and renders the thumbnails: it reads the PDFs
 that PowerPoint, LibreOffice and scanners write, and needs no system package.
+
+A thumbnail's size is decided before PDFium draws anything (`thumbnail_scale`): THUMBNAIL_WIDTH pixels wide, at
+most THUMBNAIL_MAX_HEIGHT tall and SLIDE_THUMBNAIL_MAX_PIXELS in all, whatever size the page claims (a page of
+1 by 14,400 points drawn 320 pixels wide would be a 4 GB picture). A page too thin to draw at all keeps its text
+and gets no thumbnail; the deck is ready and says which pages have none and why, on the slides screen.
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
@@ -43,6 +51,9 @@ logger = logging.getLogger(__name__)
 slides_changed = Signal()
 
 THUMBNAIL_WIDTH = 320  # pixels: sharp at 160 CSS pixels on a high-density screen
+THUMBNAIL_MAX_HEIGHT = 4 * THUMBNAIL_WIDTH  # a taller page (a scroll, a receipt) is drawn narrower
+THUMBNAIL_MIN_SIDE = 16  # pixels: a page that would come out thinner than this is not drawn
+DEFAULT_THUMBNAIL_MAX_PIXELS = THUMBNAIL_WIDTH * THUMBNAIL_MAX_HEIGHT
 THUMBNAIL_QUALITY = 80
 MAX_PAGES = 2000  # a bound for pathological files; real slide decks have tens to a few hundred pages
 MAX_TEXT_PER_PAGE = 20_000
@@ -63,6 +74,16 @@ class SlideView:
 
 class SlidesRejected(Exception):
     """A PDF whose pages cannot be read; the message is for the editor."""
+
+
+@dataclass(frozen=True)
+class PageRead:
+    """One page as read from the PDF: its text, and its thumbnail or why it has none."""
+
+    number: int
+    text: str
+    thumbnail: str  # storage name, "" when none was made
+    note: str = ""  # why there is no thumbnail, for the editor
 
 
 def is_pdf(document: Document) -> bool:
@@ -128,23 +149,31 @@ def build_deck(document: Document) -> SlideDeck:
         deck.state, deck.error = SlideDeck.State.FAILED, str(rejection)
         deck.save(update_fields=["state", "error", "updated_at"])
         return deck
+    except Exception:  # whatever else goes wrong, the editor sees it on the slides screen, not only in the log
+        logger.exception("Could not make the slides of document %s", document.pk)
+        deck.state = SlideDeck.State.FAILED
+        deck.error = _("Something went wrong on the server while its pages were made. Try again later.")
+        deck.save(update_fields=["state", "error", "updated_at"])
+        return deck
     old_thumbnails = list(deck.slides.exclude(thumbnail="").values_list("thumbnail", flat=True))
     with transaction.atomic():
         deck.slides.all().delete()
         deck.slides.bulk_create(
-            [deck.slides.model(deck=deck, number=n, text=text, thumbnail=thumb) for n, text, thumb in pages]
+            [deck.slides.model(deck=deck, number=p.number, text=p.text, thumbnail=p.thumbnail) for p in pages]
         )
+        # A ready deck's `error` lists the pages that have no thumbnail, and why.
         deck.state, deck.page_count = SlideDeck.State.READY, len(pages)
-        deck.save(update_fields=["state", "page_count", "updated_at"])
+        deck.error = " ".join(page.note for page in pages if page.note)
+        deck.save(update_fields=["state", "page_count", "error", "updated_at"])
         slides_changed.send(sender=SlideDeck, document=document)
-    kept = {thumb for _, _, thumb in pages}
+    kept = {page.thumbnail for page in pages}
     for name in old_thumbnails:
         if name not in kept:
             _delete_quietly(name)
     return deck
 
 
-def _read_pages(document: Document, folder: str) -> Any:
+def _read_pages(document: Document, folder: str) -> Iterator[PageRead]:
     import pypdfium2 as pdfium
 
     try:
@@ -176,7 +205,8 @@ def _read_pages(document: Document, folder: str) -> Any:
         for index in range(len(pdf)):
             page = pdf[index]
             try:
-                yield index + 1, _page_text(page), _thumbnail(page, f"{folder}/{index + 1}.jpg")
+                thumbnail, note = _thumbnail(page, index + 1, f"{folder}/{index + 1}.jpg")
+                yield PageRead(index + 1, _page_text(page), thumbnail, note)
             finally:
                 page.close()
     finally:
@@ -216,19 +246,44 @@ def _from_tcvn3(text: str) -> str:
     return candidate if vietnamese_score(candidate) >= MIN_VIETNAMESE_SCORE else text
 
 
-def _thumbnail(page: Any, name: str) -> str:
+def thumbnail_max_pixels() -> int:
+    return int(getattr(settings, "SLIDE_THUMBNAIL_MAX_PIXELS", DEFAULT_THUMBNAIL_MAX_PIXELS))
+
+
+def thumbnail_scale(width: float, height: float, max_pixels: int) -> float | None:
+    """Pixels per point for the thumbnail of a page of `width` by `height` points: THUMBNAIL_WIDTH pixels wide,
+    less when the picture would be taller than THUMBNAIL_MAX_HEIGHT or hold more than `max_pixels`. None for
+    a page that has no size or would come out thinner than THUMBNAIL_MIN_SIDE pixels (it is not drawn)."""
+    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
+        return None
+    scale = min(THUMBNAIL_WIDTH / width, THUMBNAIL_MAX_HEIGHT / height, math.sqrt(max_pixels / (width * height)))
+    if min(width, height) * scale < THUMBNAIL_MIN_SIDE:
+        return None
+    return scale
+
+
+def _points(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".") if value >= 1 else f"{value:.2g}".replace(".", ",")
+
+
+def _thumbnail(page: Any, number: int, name: str) -> tuple[str, str]:
+    """(storage name of the page's thumbnail, "") or ("", why there is none)."""
+    width, height = page.get_width(), page.get_height()
+    scale = thumbnail_scale(width, height, thumbnail_max_pixels())
+    if scale is None:
+        note = _("Page %(number)s (%(width)s × %(height)s points) is too narrow or too long to draw as a thumbnail.")  # noqa: RUF001
+        return "", note % {"number": number, "width": _points(width), "height": _points(height)}
     try:
-        width = page.get_width() or 1
-        bitmap = page.render(scale=THUMBNAIL_WIDTH / width, may_draw_forms=True)
+        bitmap = page.render(scale=scale, may_draw_forms=True)
         image = bitmap.to_pil().convert("RGB")
         out = io.BytesIO()
         image.save(out, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
     except Exception:  # a page PDFium cannot draw keeps its text; the page shows a placeholder
         logger.warning("Could not draw a thumbnail for %s", name, exc_info=True)
-        return ""
+        return "", _("Page %(number)s could not be drawn as a thumbnail.") % {"number": number}
     if default_storage.exists(name):
         default_storage.delete(name)
-    return default_storage.save(name, ContentFile(out.getvalue()))
+    return default_storage.save(name, ContentFile(out.getvalue())), ""
 
 
 def _delete_quietly(name: str) -> None:
