@@ -42,8 +42,12 @@ LOGIN_PATH = "/dang-nhap/"
 HERE = Path(__file__).resolve().parent
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     # Hooks in a conftest see the whole session's items, so only mark the ones under this folder.
+    # tryfirst: pytest-django sorts transactional tests after the others in its own tryfirst hook, which
+    # runs after this one (conftests register later); a browser test not yet marked when it sorts would
+    # run among the plain tests and leave them the empty database its flush leaves behind.
     for item in items:
         if HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
