@@ -41,6 +41,7 @@ class Video(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     processing_heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
+    processing_worker = models.CharField(max_length=64, blank=True, help_text="the worker that claimed it")
     processed_at = models.DateTimeField(_("processed at"), null=True, blank=True)
 
     output_dir = models.CharField(max_length=255, blank=True, help_text="published outputs, relative to storage")
@@ -232,6 +233,7 @@ class TranscriptionJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     heartbeat = models.DateTimeField(_("last sign of life"), null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    worker = models.CharField(max_length=64, blank=True, help_text="the worker that claimed it")
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     audio_seconds = models.FloatField(null=True, blank=True, help_text="length of the extracted audio")
     done_seconds = models.FloatField(default=0, help_text="audio transcribed so far, from the start")

@@ -18,6 +18,8 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from media import children
+
 # Pictures embedded in audio files (album art) are streams too; they are not video.
 ATTACHED_PICTURE = "attached_pic"
 INTERLACED_FIELD_ORDERS = {"tt", "bb", "tb", "bt"}
@@ -119,7 +121,7 @@ def read_probe(data: dict[str, Any]) -> Probe:
 def run_ffprobe(path: Path) -> dict[str, Any]:
     args = [settings.FFPROBE_BINARY, "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS, check=False)  # noqa: S603
+        done = children.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired as exc:
         raise MediaRejected(
             "not_media", _("The file could not be read in time: it is probably not a recording.")
@@ -156,7 +158,7 @@ def _decodes(path: Path, start: float, seconds: float, probe: Probe) -> tuple[bo
     # nothing yet exits 0, so the frames are counted rather than trusting the exit code alone.
     args += ["-i", str(path), "-map", f"0:{stream}", "-t", f"{seconds:.3f}", "-f", "framecrc", "-"]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS * 4, check=False)  # noqa: S603
+        done = children.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS * 4)
     except subprocess.TimeoutExpired:
         return False, "timeout"
     frames = sum(1 for line in done.stdout.splitlines() if line and not line.startswith(b"#"))
@@ -187,7 +189,7 @@ def _ends_early(path: Path, probe: Probe) -> bool:
         str(path),
     ]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS, check=False)  # noqa: S603
+        done = children.run(args, capture_output=True, timeout=settings.FFPROBE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         return False
     if b"partial file" in done.stderr:

@@ -3,7 +3,11 @@
 State visible to editors (progress, time left, errors in Vietnamese) lives on the Video, not in the
 task queue. A job is claimed with an atomic UPDATE (queued → processing), so two workers never
 process the same video; a job killed mid-way leaves a heartbeat that goes stale, and
-`requeue_stalled` puts it back in the queue, up to VIDEO_MAX_ATTEMPTS attempts.
+`requeue_stalled` puts it back in the queue, up to VIDEO_MAX_ATTEMPTS attempts: after
+WORKER_DEAD_AFTER_SECONDS when the worker that claimed it is known dead (its own heartbeat stopped too),
+after VIDEO_STALE_AFTER_SECONDS otherwise. A live worker keeps its jobs' heartbeats fresh however slow they
+are (media.workers.keep_alive), so a job still running is never run twice. Work folders no running job owns
+(a killed worker's) are removed by `sweep_work_dir`, when workers start and in their housekeeping.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from media import children, workers
 from media.models import Rendition, UploadSession, Video
 from media.probe import MediaRejected, Probe, read_probe, validate
 from media.states import State
@@ -109,13 +114,15 @@ def store_probe(video: Video, probe: Probe) -> None:
     video.save(update_fields=["probe", "duration", "width", "height", "audio_only"])
 
 
-def queue(video: Video, *, reset_attempts: bool = True) -> None:
+def queue(video: Video, *, reset_attempts: bool = True, attempts: int | None = None) -> None:
     """Queue (or requeue) processing; the task is enqueued once the transaction commits."""
     from media.tasks import transcode_video
 
     fields: dict[str, object] = {"progress": 0, "eta_seconds": None, "error": ""}
     if reset_attempts:
         fields["attempts"] = 0
+    elif attempts is not None:
+        fields["attempts"] = attempts
     video.move_to(State.QUEUED, **fields)
     transaction.on_commit(lambda: transcode_video.enqueue(video.pk))
 
@@ -130,6 +137,7 @@ def claim(video_id: int) -> Video | None:
         eta_seconds=None,
         processing_heartbeat=now,
         processing_started_at=now,
+        processing_worker=workers.current_worker(),
     )
     return Video.objects.get(pk=video_id) if claimed else None
 
@@ -169,6 +177,11 @@ def process(video_id: int) -> str:
     video = claim(video_id)
     if video is None:
         return "skipped"
+    with workers.running("video", video.pk):
+        return _process(video)
+
+
+def _process(video: Video) -> str:
     work = Path(settings.MEDIA_WORK_DIR) / f"{video.key}-{video.attempts}"
     prefix = f"videos/{video.key}/hls-{video.attempts}-{secrets.token_hex(4)}"
     try:
@@ -199,6 +212,9 @@ def process(video_id: int) -> str:
         shutil.rmtree(work, ignore_errors=True)
         logger.warning("transcode of video %s interrupted: %s", video.pk, killed)
         video.refresh_from_db()
+        if children.stopping():  # its worker is stopping (SIGTERM): not the file's fault, not an attempt
+            queue(video, reset_attempts=False, attempts=max(0, video.attempts - 1))
+            return State.QUEUED
         return retry_or_fail(video, _("The conversion was stopped by the server (for example, out of memory)."))
     except Exception:
         # Anything else (a full disk, a storage or database error, a bug): never leave the video
@@ -208,6 +224,9 @@ def process(video_id: int) -> str:
             delete_folder(prefix)  # whatever part of it a failed publication left in storage
         logger.exception("transcode of video %s failed unexpectedly", video.pk)
         return _recover(video.pk, _("The conversion stopped because of an unexpected error."))
+    except BaseException:  # the worker is exiting (a second Ctrl-C, SystemExit): no half-made work left behind
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     previous = video.output_dir
     try:
         _point_to(video, outputs, prefix)
@@ -268,22 +287,46 @@ def retry_or_fail(video: Video, reason: str) -> str:
 
 
 def requeue_stalled() -> list[int]:
-    """Find videos whose processing died (no heartbeat for VIDEO_STALE_AFTER_SECONDS) and retry them."""
-    limit = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
+    """Find videos whose processing died and retry them: quiet for WORKER_DEAD_AFTER_SECONDS and claimed by
+    a worker known dead, or quiet for VIDEO_STALE_AFTER_SECONDS whoever claimed them."""
+    now = timezone.now()
+    quiet = list(
+        Video.objects.filter(
+            state=State.PROCESSING, processing_heartbeat__lt=now - timedelta(seconds=workers.dead_after_seconds())
+        )
+    )
+    dead = workers.dead_workers({video.processing_worker for video in quiet})
+    stale = now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
     requeued = []
-    for video in Video.objects.filter(state=State.PROCESSING, processing_heartbeat__lt=limit):
+    for video in quiet:
+        if video.processing_worker not in dead and video.processing_heartbeat >= stale:  # type: ignore[operator]
+            continue
         with transaction.atomic():
-            retry_or_fail(video, _("The conversion was interrupted (the server or its worker stopped)."))
+            # Still as it was read (a sign of life since, or another worker's upkeep, and it is left alone).
+            current = (
+                Video.objects.select_for_update()
+                .filter(pk=video.pk, state=State.PROCESSING, processing_heartbeat=video.processing_heartbeat)
+                .first()
+            )
+            if current is None:
+                continue
+            retry_or_fail(current, _("The conversion was interrupted (the server or its worker stopped)."))
         requeued.append(video.pk)
     return requeued
 
 
 def is_stale(video: Video) -> bool:
-    """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS: its worker has died."""
+    """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS, or for WORKER_DEAD_AFTER_SECONDS
+    with the worker that claimed it known dead: its worker has died."""
     if video.state != State.PROCESSING:
         return False
-    limit = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
-    return video.processing_heartbeat is None or video.processing_heartbeat < limit
+    heartbeat = video.processing_heartbeat
+    now = timezone.now()
+    if heartbeat is None or heartbeat < now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS):
+        return True
+    return heartbeat < now - timedelta(seconds=workers.dead_after_seconds()) and bool(
+        workers.dead_workers({video.processing_worker})
+    )
 
 
 def can_retry(video: Video) -> bool:

@@ -24,6 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 
+from media import children
 from media.commands import EncodingSettings, ladder_args, poster_args, storyboard_args, waveform_poster_args
 from media.ladder import Rung, ladder_for
 from media.probe import Probe
@@ -65,9 +66,7 @@ def run_ffmpeg(
 ) -> None:
     """Run ffmpeg; report media seconds done (from `-progress pipe:1`); kill it if it goes silent."""
     stall_seconds = stall_seconds or settings.TRANSCODE_STALL_SECONDS
-    process = subprocess.Popen(  # noqa: S603
-        [settings.FFMPEG_BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
-    )
+    process = children.popen([settings.FFMPEG_BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     stderr_chunks: list[bytes] = []
     drain = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()), daemon=True)  # type: ignore[union-attr]
     drain.start()
@@ -92,14 +91,13 @@ def run_ffmpeg(
             elif process.poll() is not None:
                 break
             if time.monotonic() - last_output > stall_seconds:
-                process.kill()
+                children.kill_group(process)
                 process.wait()
                 raise TranscodeStalled(f"ffmpeg made no progress for {stall_seconds:.0f} s")
         process.wait()
     except BaseException:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        children.kill_group(process)
+        process.wait()
         raise
     drain.join(timeout=5)
     if process.returncode < 0:
@@ -159,7 +157,7 @@ def storyboard_interval(duration: float) -> float:
 
 
 def _sheet_size(sheet: Path) -> tuple[int, int]:
-    done = subprocess.run(  # noqa: S603
+    done = children.run(
         [
             settings.FFPROBE_BINARY,
             "-v",

@@ -48,6 +48,7 @@ from django.utils.translation import gettext as _
 import numpy as np
 from django_tasks import task
 
+from media import children, workers
 from media.models import DraftSegment, Transcript, TranscriptionJob, TranscriptSource, Video
 from media.probe import read_probe
 from media.processing import local_original
@@ -342,11 +343,16 @@ def _requeue(job: TranscriptionJob, *, user: Any = None, reset_attempts: bool) -
 
 
 def is_stale(job: TranscriptionJob) -> bool:
-    """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS: its worker has died."""
+    """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS, or for WORKER_DEAD_AFTER_SECONDS
+    with the worker that claimed it known dead: its worker has died."""
     if job.state != State.PROCESSING:
         return False
-    limit = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
-    return job.heartbeat is None or job.heartbeat < limit
+    now = timezone.now()
+    if job.heartbeat is None or job.heartbeat < now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS):
+        return True
+    return job.heartbeat < now - timedelta(seconds=workers.dead_after_seconds()) and bool(
+        workers.dead_workers({job.worker})
+    )
 
 
 def can_retry(job: TranscriptionJob) -> bool:
@@ -367,7 +373,12 @@ def claim(job_id: int) -> TranscriptionJob | None:
     """Take a queued job; None when it is not (or no longer) queued."""
     now = timezone.now()
     claimed = TranscriptionJob.objects.filter(pk=job_id, state=State.QUEUED).update(
-        state=State.PROCESSING, attempts=F("attempts") + 1, eta_seconds=None, heartbeat=now, started_at=now
+        state=State.PROCESSING,
+        attempts=F("attempts") + 1,
+        eta_seconds=None,
+        heartbeat=now,
+        started_at=now,
+        worker=workers.current_worker(),
     )
     return TranscriptionJob.objects.select_related("video").get(pk=job_id) if claimed else None
 
@@ -493,6 +504,16 @@ def transcribe(
     job = claim(job_id)
     if job is None:
         return "skipped"
+    with workers.running("transcription", job.pk):
+        return _transcribe(job, chunk_seconds=chunk_seconds, after_chunk=after_chunk)
+
+
+def _transcribe(
+    job: TranscriptionJob,
+    *,
+    chunk_seconds: float | None,
+    after_chunk: Callable[[TranscriptionJob], None] | None,
+) -> str:
     chunk_seconds = chunk_seconds or settings.TRANSCRIBE_CHUNK_SECONDS
     _remove_leftovers(job)
     audio = work_audio_path(job)
@@ -520,6 +541,8 @@ def transcribe(
         return _recover(job, _("Reading the sound stopped making progress."))
     except TranscodeKilled as killed:
         logger.warning("extracting the sound of video %s interrupted: %s", job.video_id, killed)
+        if children.stopping():  # its worker is stopping (SIGTERM): not an attempt
+            return _put_back(job)
         return _recover(job, _("The transcription was stopped by the server (for example, out of memory)."))
     except Exception:
         logger.exception("transcription of video %s failed unexpectedly", job.video_id)
@@ -536,6 +559,18 @@ def _fail(job: TranscriptionJob, message: str) -> str:
         return "skipped"
     current.move_to(State.FAILED, error=message, eta_seconds=None)
     return State.FAILED
+
+
+def _put_back(job: TranscriptionJob) -> str:
+    """Queue again without counting this attempt: it was stopped with its worker, it did not fail."""
+    current = _mine(job).first()
+    if current is None:
+        return "skipped"
+    with transaction.atomic():
+        _requeue(current, reset_attempts=False)
+        TranscriptionJob.objects.filter(pk=job.pk, attempts__gt=0).update(attempts=F("attempts") - 1)
+        transaction.on_commit(lambda: transcribe_recording.enqueue(job.pk))
+    return State.QUEUED
 
 
 def _recover(job: TranscriptionJob, reason: str) -> str:
@@ -561,13 +596,30 @@ def retry_or_fail(job: TranscriptionJob, reason: str) -> str:
 
 
 def requeue_stalled() -> list[int]:
-    """Find transcriptions whose worker died (no heartbeat for VIDEO_STALE_AFTER_SECONDS) and retry them:
-    they resume at the first chunk not saved. Run every minute by the workers (WORKER_HOUSEKEEPING)."""
-    limit = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
+    """Find transcriptions whose worker died and retry them (quiet for WORKER_DEAD_AFTER_SECONDS and claimed by a
+    worker known dead, or quiet for VIDEO_STALE_AFTER_SECONDS whoever claimed them): they resume at the first
+    chunk not saved. Run by the workers' housekeeping (WORKER_HOUSEKEEPING)."""
+    now = timezone.now()
+    quiet = list(
+        TranscriptionJob.objects.filter(
+            state=State.PROCESSING, heartbeat__lt=now - timedelta(seconds=workers.dead_after_seconds())
+        )
+    )
+    dead = workers.dead_workers({job.worker for job in quiet})
+    stale = now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
     requeued = []
-    for job in TranscriptionJob.objects.filter(state=State.PROCESSING, heartbeat__lt=limit):
+    for job in quiet:
+        if job.worker not in dead and job.heartbeat >= stale:  # type: ignore[operator]
+            continue
         with transaction.atomic():
-            retry_or_fail(job, _("The transcription was interrupted (the server or its worker stopped)."))
+            current = (
+                TranscriptionJob.objects.select_for_update()
+                .filter(pk=job.pk, state=State.PROCESSING, heartbeat=job.heartbeat)
+                .first()
+            )
+            if current is None:  # a sign of life since it was read, or another worker took it back
+                continue
+            retry_or_fail(current, _("The transcription was interrupted (the server or its worker stopped)."))
         requeued.append(job.pk)
     return requeued
 

@@ -3,13 +3,22 @@
 The site registers a function returning {queue name: {"ok": bool, ...}}; the conversion queue page
 shows it, so an editor knows whether waiting recordings will be converted at all. Each queue is shown by
 what it does ("Chuyển đổi video"), never by its name in the settings ("video").
+
+It also tells which workers are dead (their heartbeat stopped), and the worker this process is (set by the
+site's run_worker): a job records the worker that claimed it, that worker's side thread keeps the heartbeat
+of the jobs it is running fresh, however slow they are, and a job whose worker is known dead is taken back
+after WORKER_DEAD_AFTER_SECONDS instead of VIDEO_STALE_AFTER_SECONDS (media.processing.requeue_stalled).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 # settings.TASK_QUEUES, as an editor reads them.
@@ -35,3 +44,74 @@ def worker_status() -> dict[str, dict[str, Any]]:
     """{queue name: {"ok": bool, "label": what the queue does, ...}} for every queue that should have a worker."""
     status = _provider() if _provider is not None else {}
     return {name: {**check, "label": queue_label(name)} for name, check in status.items()}
+
+
+# --- The worker this process is, the jobs it runs, the workers known dead ------------------------------
+
+_worker_id = ""
+_running: dict[str, set[int]] = {"video": set(), "transcription": set()}
+_running_lock = threading.Lock()
+_dead_workers: Callable[[Collection[str], float], set[str]] | None = None
+
+
+def set_current_worker(worker_id: str) -> None:
+    """Called by the site's worker as it starts: the jobs it claims record this id."""
+    global _worker_id
+    _worker_id = worker_id
+
+
+def current_worker() -> str:
+    """The id of the worker this process is, or "" (a command processing a job itself, another task runner)."""
+    return _worker_id
+
+
+@contextlib.contextmanager
+def running(kind: str, pk: int) -> Iterator[None]:
+    """While the block runs, job `pk` of `kind` ("video", "transcription") is one this process is running."""
+    with _running_lock:
+        _running[kind].add(pk)
+    try:
+        yield
+    finally:
+        with _running_lock:
+            _running[kind].discard(pk)
+
+
+def keep_alive(worker_id: str) -> None:
+    """Touch the heartbeat of the jobs this process is running for `worker_id` (the worker's side thread calls
+    this at each beat): a slow step with no progress to report (a long download, an upload to storage) still
+    shows its job alive, so it is never taken for dead and run twice."""
+    from media.models import TranscriptionJob, Video
+    from media.states import State
+
+    with _running_lock:
+        videos, transcriptions = set(_running["video"]), set(_running["transcription"])
+    now = timezone.now()
+    if videos:
+        Video.objects.filter(pk__in=videos, state=State.PROCESSING, processing_worker=worker_id).update(
+            processing_heartbeat=now
+        )
+    if transcriptions:
+        TranscriptionJob.objects.filter(pk__in=transcriptions, state=State.PROCESSING, worker=worker_id).update(
+            heartbeat=now
+        )
+
+
+def register_dead_workers(provider: Callable[[Collection[str], float], set[str]]) -> None:
+    """The site's answer to "which of these workers have not reported for this many seconds (or are gone)?"."""
+    global _dead_workers
+    _dead_workers = provider
+
+
+def dead_after_seconds() -> float:
+    """How long a worker may stay silent before its jobs are taken back: WORKER_DEAD_AFTER_SECONDS, and never
+    less than three missed heartbeats."""
+    return float(max(settings.WORKER_DEAD_AFTER_SECONDS, 3 * settings.WORKER_HEARTBEAT_SECONDS))
+
+
+def dead_workers(worker_ids: Collection[str]) -> set[str]:
+    """Those of `worker_ids` known dead; none when the site cannot tell (no provider registered)."""
+    ids = {worker_id for worker_id in worker_ids if worker_id}
+    if not ids or _dead_workers is None:
+        return set()
+    return _dead_workers(ids, dead_after_seconds())

@@ -10,7 +10,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal foundation")
 
     def ready(self) -> None:
-        from media.workers import register_worker_status
+        from media.workers import register_dead_workers, register_worker_status
         from portal.core.health import check_workers
+        from portal.core.tasks import dead_workers
 
         register_worker_status(check_workers)
+        register_dead_workers(dead_workers)

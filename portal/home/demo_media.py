@@ -25,7 +25,7 @@ from django.conf import settings
 
 from wagtail.documents.models import Document
 
-from media import processing
+from media import children, processing
 from media.importing import wait_for
 from media.models import Video
 from media.states import State
@@ -165,7 +165,7 @@ def find_font() -> str | None:
     binary = shutil.which("fc-match")
     if binary is not None:
         try:
-            done = subprocess.run(  # noqa: S603 - fixed arguments
+            done = children.run(
                 [binary, "-f", "%{file}", f"{FONT_NAME}:lang=vi"],
                 capture_output=True,
                 text=True,
@@ -185,12 +185,11 @@ def speak(text: str, target: Path) -> bool:
     if binary is None:
         return False
     try:
-        done = subprocess.run(  # noqa: S603 - fixed arguments, the text goes through stdin
+        done = children.run(  # the text goes through stdin
             [binary, "-v", "vi", "-s", "170", "-b", "1", "--stdin", "-w", str(target)],
             input=text.encode("utf-8"),
             capture_output=True,
             timeout=TOOL_TIMEOUT_SECONDS,
-            check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
         return False
@@ -307,7 +306,7 @@ def render(part: DemoPart, *, title: str, target: Path, seconds: float) -> Path:
         "+faststart",
         str(target.name),
     ]
-    subprocess.run(args, cwd=work, check=True, capture_output=True, timeout=TOOL_TIMEOUT_SECONDS)  # noqa: S603
+    children.run(args, cwd=work, check=True, capture_output=True, timeout=TOOL_TIMEOUT_SECONDS)
     return target
 
 

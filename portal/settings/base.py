@@ -141,6 +141,11 @@ TASKS = {"default": TASK_BACKENDS[TASKS_BACKEND]}
 # A worker that has not reported for this long is considered gone (see /healthz).
 WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_STALE_AFTER_SECONDS = envint("WORKER_STALE_AFTER_SECONDS", 120)
+# A job whose worker has not reported for this long (killed, its machine gone), and whose own heartbeat is as
+# old, is taken back and queued again (never less than three heartbeats: a live worker's job is never run
+# twice). Workers look for such jobs, and for work folders no running job owns, every WORKER_HOUSEKEEPING_SECONDS.
+WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
+WORKER_HOUSEKEEPING_SECONDS = envint("WORKER_HOUSEKEEPING_SECONDS", 30)
 
 # --- Authentication -------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

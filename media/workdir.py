@@ -1,0 +1,101 @@
+"""The working folder (MEDIA_WORK_DIR), and the sweep of what no running job owns there any more.
+
+Jobs write there before they publish, and clean up after themselves; a worker killed outright (SIGKILL,
+out of memory, power loss) cannot, and its files stayed for ever. What lives there:
+
+- ``<key>-<attempt>/``: a conversion's outputs (media/processing.py), owned while that video is processing
+  that attempt;
+- ``transcribe/<key>-<attempt>.wav`` (``.part.wav`` while written): a transcription's sound
+  (media/transcription.py), owned while that recording's transcription is processing that attempt;
+- ``originals/<key>-<random>.<ext>``: a copy of an original kept on remote storage (processing.local_original),
+  owned while a job of that recording is processing, and by a check at upload time (in the web process) for
+  the minutes it lasts: only copies older than ORIGINAL_COPY_MIN_AGE are swept;
+- anything else (``uploads/``, ``demo/``) belongs to others and is left alone.
+
+`sweep_work_dir` runs when workers start and in their periodic housekeeping, after jobs of dead workers have
+been requeued. It lists the folder first and reads the jobs after: a folder or file is only made once its job
+is claimed, so one that exists when listed is owned by a job the database already shows processing.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+
+from media.models import TranscriptionJob, Video
+from media.states import State
+
+logger = logging.getLogger(__name__)
+
+ORIGINAL_COPY_MIN_AGE = timedelta(hours=6)
+
+_KEY = r"(?P<key>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+CONVERSION = re.compile(rf"^{_KEY}-(?P<attempt>\d+)$")
+SOUND = re.compile(rf"^{_KEY}-(?P<attempt>\d+)(\.part)?\.wav$")
+ORIGINAL_COPY = re.compile(rf"^{_KEY}-[0-9a-f]+(\.[^/]*)?$")
+
+
+def _entries(folder: Path) -> list[Path]:
+    try:
+        return list(folder.iterdir())
+    except FileNotFoundError:
+        return []
+
+
+def _remove(path: Path) -> bool:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+    except FileNotFoundError:  # its job finished (and cleaned up) meanwhile
+        return False
+    except OSError:
+        logger.exception("could not remove %s from the work folder", path)
+        return False
+    logger.info("removed %s: no running job owns it", path)
+    return True
+
+
+def sweep_work_dir() -> list[Path]:
+    """Remove the work folders and files no running job owns; return what was removed."""
+    root = Path(settings.MEDIA_WORK_DIR)
+    conversions = [(path, match) for path in _entries(root) if (match := CONVERSION.match(path.name))]
+    sounds = [(path, match) for path in _entries(root / "transcribe") if (match := SOUND.match(path.name))]
+    copies = [(path, match) for path in _entries(root / "originals") if (match := ORIGINAL_COPY.match(path.name))]
+    if not (conversions or sounds or copies):
+        return []
+    # Read after listing (see the module's note).
+    converting = {
+        (str(key), attempts)
+        for key, attempts in Video.objects.filter(state=State.PROCESSING).values_list("key", "attempts")
+    }
+    transcribing = {
+        (str(key), attempts)
+        for key, attempts in TranscriptionJob.objects.filter(state=State.PROCESSING).values_list(
+            "video__key", "attempts"
+        )
+    }
+    busy = {key for key, _attempt in converting | transcribing}
+    removed = []
+    for path, match in conversions:
+        if (match["key"], int(match["attempt"])) not in converting and _remove(path):
+            removed.append(path)
+    for path, match in sounds:
+        if (match["key"], int(match["attempt"])) not in transcribing and _remove(path):
+            removed.append(path)
+    old = time.time() - ORIGINAL_COPY_MIN_AGE.total_seconds()
+    for path, match in copies:
+        try:
+            young = path.stat().st_mtime > old
+        except FileNotFoundError:
+            continue
+        if match["key"] not in busy and not young and _remove(path):
+            removed.append(path)
+    return removed
