@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import mimetypes
 import posixpath
 from pathlib import Path
@@ -25,13 +26,28 @@ IMAGE_MEDIA_PREFIXES = ("images/", "original_images/")
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Status for anybody (a load balancer asks without logging in); the checks behind it — free disk, each
+    worker's heartbeat, the search engine — only for staff or a monitor holding HEALTHZ_TOKEN."""
     healthy, checks = run_checks()
     # Degraded: users are served, with less (search answered by the database while its engine is away).
     degraded = any(isinstance(check, dict) and check.get("degraded") for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if healthy else "unhealthy", "degraded": degraded, "checks": checks},
-        status=200 if healthy else 503,
-    )
+    body: dict[str, object] = {"status": "ok" if healthy else "unhealthy", "degraded": degraded}
+    if _may_see_health_details(request):
+        body["checks"] = checks
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def _may_see_health_details(request: HttpRequest) -> bool:
+    user = request.user
+    if user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser):
+        return True
+    expected = settings.HEALTHZ_TOKEN
+    if not expected:
+        return False
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        given = request.GET.get("token", "")
+    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 @login_not_required

@@ -224,6 +224,9 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # /healthz reports unhealthy below this much free space under var/.
 MIN_FREE_DISK_BYTES = envint("MIN_FREE_DISK_MB", 1024) * 1024 * 1024
+# /healthz gives anybody its status; its checks (disk, workers, search) go to staff and to a monitor that sends
+# this token ("Authorization: Bearer …" or ?token=…). Empty: no token opens them.
+HEALTHZ_TOKEN = envsecret("HEALTHZ_TOKEN", "")
 
 # --- Wagtail --------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = env("SITE_NAME", "Cổng tập huấn và cách làm hay ngành Kiểm sát")

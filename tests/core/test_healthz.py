@@ -1,4 +1,5 @@
-"""/healthz tells monitoring whether the portal can do its work, and nothing more."""
+"""/healthz tells monitoring whether the portal can do its work, and nothing more: anybody gets the status, staff
+and a monitor holding HEALTHZ_TOKEN get the checks behind it."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections import namedtuple
 from datetime import timedelta
 
 from django.core.management import call_command
+from django.test import Client
 from django.utils import timezone
 
 import pytest
@@ -20,6 +22,20 @@ pytestmark = pytest.mark.django_db
 DiskUsage = namedtuple("DiskUsage", "total used free")
 
 
+MONITOR_TOKEN = "a-monitor-token-of-the-operations-team"
+
+
+def as_monitor(settings) -> Client:
+    """The monitoring system: not logged in, sends the token that opens the checks."""
+    settings.HEALTHZ_TOKEN = MONITOR_TOKEN
+    return Client(headers={"Authorization": f"Bearer {MONITOR_TOKEN}"})
+
+
+@pytest.fixture
+def monitor(settings) -> Client:
+    return as_monitor(settings)
+
+
 def beat(queues: list[str], age_seconds: float = 0) -> None:
     WorkerHeartbeat.objects.create(
         worker_id=f"w-{'-'.join(queues)}-{age_seconds}",
@@ -29,10 +45,10 @@ def beat(queues: list[str], age_seconds: float = 0) -> None:
     )
 
 
-def test_it_is_healthy_when_every_queue_has_a_live_worker(client):
+def test_it_is_healthy_when_every_queue_has_a_live_worker(monitor):
     beat(["default"])
     beat(["video"], age_seconds=5)
-    response = client.get("/healthz")
+    response = monitor.get("/healthz")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
@@ -42,34 +58,34 @@ def test_it_is_healthy_when_every_queue_has_a_live_worker(client):
     assert body["checks"]["disk"]["free_bytes"] > 0
 
 
-def test_it_is_unhealthy_when_a_queue_has_no_worker(client):
+def test_it_is_unhealthy_when_a_queue_has_no_worker(monitor):
     beat(["default"])
-    response = client.get("/healthz")
+    response = monitor.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["workers"]["video"] == {"ok": False, "heartbeat_age_seconds": None}
 
 
-def test_a_stale_heartbeat_counts_as_no_worker(client, settings):
+def test_a_stale_heartbeat_counts_as_no_worker(monitor, settings):
     beat(["default", "video"], age_seconds=settings.WORKER_STALE_AFTER_SECONDS + 30)
-    response = client.get("/healthz")
+    response = monitor.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["workers"]["default"]["ok"] is False
 
 
-def test_it_is_unhealthy_when_the_disk_is_nearly_full(client, monkeypatch, settings):
+def test_it_is_unhealthy_when_the_disk_is_nearly_full(monitor, monkeypatch, settings):
     beat(["default", "video"])
     monkeypatch.setattr(health.shutil, "disk_usage", lambda path: DiskUsage(100, 99, 1))
-    response = client.get("/healthz")
+    response = monitor.get("/healthz")
     assert response.status_code == 503
     assert response.json()["checks"]["disk"]["ok"] is False
 
 
-def test_elasticsearch_down_is_degraded_not_unhealthy_the_database_answers(client, settings):
+def test_elasticsearch_down_is_degraded_not_unhealthy_the_database_answers(monitor, settings):
     beat(["default", "video"])
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9/"  # the discard port: nothing answers
     settings.ELASTICSEARCH_TIMEOUT = 1
     search_health._answers.clear()
-    response = client.get("/healthz")
+    response = monitor.get("/healthz")
     assert response.status_code == 200
     assert response.json()["degraded"] is True
     assert response.json()["checks"]["search"] == {
@@ -80,35 +96,89 @@ def test_elasticsearch_down_is_degraded_not_unhealthy_the_database_answers(clien
     }
 
 
-def test_it_asks_the_search_engine_at_most_every_few_seconds(client, settings, monkeypatch):
+def test_it_asks_the_search_engine_at_most_every_few_seconds(monitor, settings, monkeypatch):
     beat(["default", "video"])
     settings.ELASTICSEARCH_URL = "http://127.0.0.1:9/cached"
     search_health._answers.clear()
     calls = []
     monkeypatch.setattr(search_health, "_ask", lambda engine: calls.append(engine) or {"ok": True, "engine": "x"})
     for _ in range(5):
-        assert client.get("/healthz").status_code == 200
+        assert monitor.get("/healthz").status_code == 200
     assert len(calls) == 1
 
 
-def test_it_watches_a_media_folder_moved_to_another_disk(client, monkeypatch, settings, tmp_path):
+def test_it_watches_a_media_folder_moved_to_another_disk(monitor, monkeypatch, settings, tmp_path):
     beat(["default", "video"])
     settings.MEDIA_ROOT = tmp_path
     real = health.shutil.disk_usage
     monkeypatch.setattr(
         health.shutil, "disk_usage", lambda path: DiskUsage(100, 99, 1) if path == tmp_path else real(path)
     )
-    assert client.get("/healthz").json()["checks"]["disk"]["ok"] is False
+    assert monitor.get("/healthz").json()["checks"]["disk"]["ok"] is False
 
 
-def test_it_reveals_no_secrets(client, settings):
+def test_it_reveals_no_secrets(monitor, settings):
     settings.ELASTICSEARCH_URL = "http://elastic:hunter2@127.0.0.1:9/"
     settings.ELASTICSEARCH_TIMEOUT = 1
-    text = client.get("/healthz").content.decode()
+    text = monitor.get("/healthz").content.decode()
     assert "hunter2" not in text
     assert settings.SECRET_KEY not in text
     assert str(settings.VAR_DIR) not in text
     json.loads(text)
+
+
+def test_anybody_gets_the_status_and_nothing_of_what_is_behind_it(client, monkeypatch):
+    beat(["default"])  # no video worker: unhealthy
+    monkeypatch.setattr(health.shutil, "disk_usage", lambda path: DiskUsage(100, 99, 1))
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json() == {"status": "unhealthy", "degraded": False}
+    beat(["video"])
+    monkeypatch.undo()
+    response = client.get("/healthz")
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "degraded": False})
+
+
+def test_a_logged_in_user_who_is_not_staff_gets_the_status_only(client, lan_viewer, tuan_editor):
+    beat(["default", "video"])
+    for user in (lan_viewer, tuan_editor):
+        client.force_login(user)
+        assert client.get("/healthz").json() == {"status": "ok", "degraded": False}
+
+
+def test_staff_and_superusers_get_the_checks(client, lan_viewer, quang_admin):
+    beat(["default", "video"])
+    lan_viewer.is_staff = True
+    lan_viewer.save()
+    quang_admin.is_superuser = True
+    quang_admin.save()
+    for user in (lan_viewer, quang_admin):
+        client.force_login(user)
+        checks = client.get("/healthz").json()["checks"]
+        assert checks["disk"]["free_bytes"] > 0
+        assert checks["workers"]["video"]["ok"] is True
+
+
+def test_a_monitor_gets_the_checks_with_the_token_in_a_header_or_the_address(client, settings):
+    beat(["default", "video"])
+    settings.HEALTHZ_TOKEN = MONITOR_TOKEN
+    with_header = client.get("/healthz", headers={"Authorization": f"Bearer {MONITOR_TOKEN}"})
+    assert "disk" in with_header.json()["checks"]
+    assert "workers" in client.get(f"/healthz?token={MONITOR_TOKEN}").json()["checks"]
+
+
+def test_a_wrong_or_missing_token_gets_the_status_only(client, settings):
+    beat(["default", "video"])
+    settings.HEALTHZ_TOKEN = MONITOR_TOKEN
+    for headers, query in [
+        ({"Authorization": "Bearer not-the-token"}, ""),
+        ({"Authorization": f"Basic {MONITOR_TOKEN}"}, "?token=wrong"),
+        ({}, "?token="),
+        ({}, f"?token={MONITOR_TOKEN[:-1]}"),
+    ]:
+        assert "checks" not in client.get(f"/healthz{query}", headers=headers).json()
+    settings.HEALTHZ_TOKEN = ""  # no token configured: an empty one opens nothing
+    assert "checks" not in client.get("/healthz?token=", headers={"Authorization": "Bearer "}).json()
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

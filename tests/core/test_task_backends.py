@@ -86,10 +86,13 @@ def test_an_rq_worker_runs_tasks_enqueued_on_redis(redis_queues):
 
 
 @pytest.mark.django_db
-def test_healthz_sees_rq_workers_through_redis(redis_queues, client):
+def test_healthz_sees_rq_workers_through_redis(redis_queues, settings):
     import django_rq
     from rq import SimpleWorker
 
+    from tests.core.test_healthz import as_monitor
+
+    client = as_monitor(settings)
     assert client.get("/healthz").json()["checks"]["workers"]["video"]["ok"] is False
     worker = SimpleWorker([django_rq.get_queue(name) for name in ("default", "video")], connection=redis_queues)
     worker.register_birth()

@@ -101,12 +101,13 @@ def test_after_one_timeout_searches_answer_from_the_database_without_asking_the_
 
 
 def test_healthz_says_degraded_but_working_and_never_waits_for_an_open_circuit(
-    client, settings, hung_url, calls, fresh_health
+    settings, hung_url, calls, fresh_health
 ):
     point_at(settings, hung_url)
-    from tests.core.test_healthz import beat
+    from tests.core.test_healthz import as_monitor, beat
 
     beat(["default", "video"])
+    client = as_monitor(settings)
 
     response = client.get("/healthz")  # one short probe, which trips the circuit
     assert response.status_code == 200

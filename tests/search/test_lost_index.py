@@ -116,11 +116,12 @@ def test_a_mapping_version_bump_is_detected_and_rebuilt(portal_elastic, monkeypa
     assert check()[0] == 0
 
 
-def test_healthz_says_a_lost_index_must_be_rebuilt_while_the_site_still_answers(client, portal_elastic):
+def test_healthz_says_a_lost_index_must_be_rebuilt_while_the_site_still_answers(settings, portal_elastic):
     from search import health
-    from tests.core.test_healthz import beat
+    from tests.core.test_healthz import as_monitor, beat
 
     beat(["default", "video"])
+    client = as_monitor(settings)
     add_training("Tập huấn kỹ năng tranh tụng")
     assert drain().ok
     portal_elastic.drop()
