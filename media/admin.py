@@ -282,11 +282,31 @@ class StateColumnsMixin:
         return [*super().columns, StateColumn("state", label=gettext_lazy("state"))]  # type: ignore[misc]
 
 
-class VideoChooseView(StateColumnsMixin, chooser_views.ChooseView):
+class ManagersOnlyMixin:
+    """The chooser lists recordings by title: only for those who manage recordings (who edit trainings)."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        _require_manager(request)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class VideoChooseView(ManagersOnlyMixin, StateColumnsMixin, chooser_views.ChooseView):
     pass
 
 
-class VideoChooseResultsView(StateColumnsMixin, chooser_views.ChooseResultsView):
+class VideoChooseResultsView(ManagersOnlyMixin, StateColumnsMixin, chooser_views.ChooseResultsView):
+    pass
+
+
+class VideoChosenView(ManagersOnlyMixin, chooser_views.ChosenView):
+    pass
+
+
+class VideoChosenMultipleView(ManagersOnlyMixin, chooser_views.ChosenMultipleView):
+    pass
+
+
+class VideoCreateChooserView(ManagersOnlyMixin, chooser_views.CreateView):
     pass
 
 
@@ -294,6 +314,9 @@ class VideoChooserViewSet(ChooserViewSet):
     model = Video
     choose_view_class = VideoChooseView
     choose_results_view_class = VideoChooseResultsView
+    chosen_view_class = VideoChosenView
+    chosen_multiple_view_class = VideoChosenMultipleView
+    create_view_class = VideoCreateChooserView
     icon = "media"
     choose_one_text = gettext_lazy("Choose a recording")
     choose_another_text = gettext_lazy("Choose another recording")

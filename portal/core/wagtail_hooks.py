@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +15,7 @@ from wagtail.admin.forms.models import register_form_field_override
 from wagtail.admin.widgets.slug import SlugInput
 from wagtail.models import Page
 
+from portal.core import admin_access
 from portal.core.slugs import slug_input_formatters
 
 
@@ -67,3 +70,19 @@ def protect_structure_from_bulk_actions(
         if isinstance(obj, Page) and _is_structural(obj):
             return _refuse(request, obj)
     return None
+
+
+# --- What the admin names to whom (portal.core.admin_access) -------------------------------------
+
+hooks.register("construct_page_chooser_queryset", admin_access.page_chooser_pages)
+hooks.register("construct_explorer_page_queryset", admin_access.explorer_pages)
+hooks.register("before_move_page", admin_access.refuse_moves_of_pages_out_of_reach)
+# After Wagtail's own registrations (order 0): the registry keeps the last class for each action.
+for _action in admin_access.quiet_bulk_actions():
+    hooks.register("register_bulk_action", _action, order=100)
+
+
+@hooks.register("construct_admin_api", order=100)
+def limit_the_admin_api(router: Any) -> None:
+    for name, endpoint in admin_access.admin_api_endpoints().items():
+        router.register_endpoint(name, endpoint)

@@ -374,12 +374,12 @@ def _attach_slides(page: TrainingPage, spec: DemoRecording) -> Document | None:
         return None
     from django.core.files.base import ContentFile
 
-    from wagtail.models import Collection
+    from portal.trainings.collection import trainings_collection
 
     document = Document.objects.create(
         title=f"Slide bài giảng — {page.title}",
         file=ContentFile(slides_pdf(spec, page.title, font), name=f"slide-{page.slug}.pdf"),
-        collection=Collection.get_first_root_node(),
+        collection=trainings_collection(),
     )
     page.attachments = [Attachment(document=document, title="Slide bài giảng", sort_order=0)]
     return document

@@ -8,3 +8,8 @@ class PracticesConfig(AppConfig):
     name = "portal.practices"
     label = "practices"
     verbose_name = _("Good practices")
+
+    def ready(self) -> None:
+        from portal.practices import document_policy
+
+        document_policy.register()

@@ -62,11 +62,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "csp",
 ]
 
 MIDDLEWARE = [
-    "portal.core.middleware.NoStoredErrorsMiddleware",  # first: no error answer is cached, whoever made it
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -240,6 +238,8 @@ WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
 WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "odt", "pptx", "ppt", "odp", "xlsx", "xls", "ods", "txt"]
+# A write-up's file uploaded or replaced in the admin passes the submission form's checks.
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "portal.practices.document_form.DocumentForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # The portal runs on internal networks: nothing may call the internet at run time (no update check,
 # no Gravatar avatars, no oEmbed — wagtail.embeds is left out on purpose).

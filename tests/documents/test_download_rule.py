@@ -21,6 +21,7 @@ import pytest
 
 from portal.practices.models import PracticeAttachment
 from portal.practices.submission import COLLECTION_NAME
+from portal.trainings.collection import trainings_collection
 from portal.trainings.models import Attachment
 from portal.units import roles
 from portal.units.models import User
@@ -70,7 +71,7 @@ def make_document(
     return Document.objects.create(
         title=name,
         file=ContentFile(content, name=name),
-        collection=collection or Collection.get_first_root_node(),
+        collection=collection or trainings_collection(),  # where training editors keep documents
         uploaded_by_user=by,
     )
 

@@ -18,6 +18,7 @@ import pytest
 from portal.practices.models import GoodPracticeIndexPage, GoodPracticePage, PracticeAttachment
 from portal.practices.submission import COLLECTION_NAME
 from portal.practices.visibility import can_view_practice, visible_practices
+from portal.trainings.collection import trainings_collection
 from portal.units import roles
 from portal.units.models import User
 
@@ -126,7 +127,7 @@ def test_a_file_uploaded_for_a_write_up_but_not_yet_attached_stays_with_the_unit
 
 
 def test_a_document_no_page_shows_is_left_to_those_who_manage_documents(client, lan_viewer, tuan_editor):
-    url = document("giao-trinh-tap-huan.pdf").url
+    url = document("giao-trinh-tap-huan.pdf", collection=trainings_collection()).url
     assert get_as(client, lan_viewer, url).status_code == 403
     assert get_as(client, tuan_editor, url).status_code == 200
 
