@@ -62,3 +62,25 @@ class VietnameseFirstLocaleMiddleware(LocaleMiddleware):
         language = chosen if chosen in available and check_for_language(chosen) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class NoStoredErrorsMiddleware:
+    """An error is never kept by a browser or a proxy: every 4xx/5xx answer gets ``Cache-Control: no-store``.
+
+    Views that send files set long cache headers (a segment is "immutable" for a year) before they know whether
+    the file can be sent, and a refusal or a missing file must not be kept in its place: the 403 of someone
+    given access a minute later, or the 404 of a recording still being published, would otherwise be served
+    again from the browser's cache. First in MIDDLEWARE, so it has the last word on every answer.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        response = self.get_response(request)
+        if response.status_code >= 400:
+            response["Cache-Control"] = "no-store"
+            for header in ("Expires", "ETag", "Last-Modified"):
+                if header in response:
+                    del response[header]
+        return response
