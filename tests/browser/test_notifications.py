@@ -62,7 +62,7 @@ def test_a_reviewer_sees_the_write_up_published_after_approving_it_in_the_admin(
 
     reviewer = browser.new_context(locale="vi-VN", base_url=live_server.url).new_page()
     login(reviewer, live_server, hoa_reviewer.username, PASSWORD)
-    expect(reviewer.locator(".notifications-link__count")).to_have_text("1")
+    expect(reviewer.locator(".notifications-link .notifications-link__count")).to_have_text("1")
     open_notifications(reviewer)
     card = reviewer.locator('li.notification[data-kind="to_review"]')
     expect(card).to_have_count(1)
