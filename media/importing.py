@@ -4,7 +4,8 @@ each, optionally process them at once and gather them as the parts of a draft tr
 Files are found by extension (so a folder of slides and scans is not fed to ffprobe file by file), but
 the extension decides nothing more: ffprobe's validation does, and a document renamed ".mp4" fails
 with the same message as in the admin. The archive disks hold the originals, so files are always
-copied into storage, never moved or touched.
+copied into storage, never moved or touched — and a file ffprobe refuses is checked where it lies and not
+copied at all: its failed Video keeps the reason, not gigabytes nobody can use.
 
 Captions next to a recording come in with it: `lecture.vi.srt`, `lecture.en.vtt` or plain `lecture.srt`
 (Vietnamese) beside `lecture.mp4` become its human transcripts. A caption file we cannot read is reported
@@ -33,6 +34,7 @@ from django.utils.translation import gettext as _
 from media import processing
 from media.captions import CaptionError, parse_captions
 from media.models import Transcript, TranscriptSource, Video
+from media.probe import MediaRejected, validate
 from media.states import State
 from media.titles import title_from_filename
 from media.transcripts import DEFAULT_LANGUAGE, save_transcript
@@ -239,14 +241,22 @@ def request_transcription(video: Video, *, user: Any = None) -> str:
 
 
 def import_file(path: Path, *, user: Any = None) -> ImportResult:
-    """Copy one file into a new Video (which validation queues or marks failed)."""
+    """Check one file where it lies, then copy it into a new Video, queued. A file ffprobe refuses is not
+    copied: its Video is failed with the reason and holds no byte of it (the archive keeps the original)."""
     if not path.exists():
         return ImportResult(path, error=_("The file or folder does not exist."))
     if not path.is_file():
         return ImportResult(path, error=_("This is not a regular file."))
     name = unicodedata.normalize("NFC", path.name)
+    title = title_from_filename(name)
     try:
-        video = processing.create_video(path, title=title_from_filename(name), original_name=name, user=user)
+        try:
+            probe = validate(path)
+        except MediaRejected as rejected:
+            return ImportResult(
+                path, video=processing.record_refusal(path, rejected, title=title, original_name=name, user=user)
+            )
+        video = processing.create_video(path, title=title, original_name=name, user=user, probe=probe)
     except OSError as error:
         return ImportResult(path, error=_("The file cannot be read: %(error)s") % {"error": error.strerror or error})
     return ImportResult(path, video=video)

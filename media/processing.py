@@ -70,11 +70,15 @@ def local_original(video: Video) -> Iterator[Path]:
         copy.unlink(missing_ok=True)
 
 
-def create_video(source: Path, *, title: str, original_name: str = "", user=None, move: bool = False) -> Video:
-    """Keep `source` as a new Video's original, check it, and queue it for processing.
+def create_video(
+    source: Path, *, title: str, original_name: str = "", user=None, move: bool = False, probe: Probe | None = None
+) -> Video:
+    """Keep `source` as a new Video's original, check it (unless `probe` says it was checked), and queue it for
+    processing.
 
     A file ffprobe refuses is kept all the same (the editor may download it or replace it), with the
-    reason in Vietnamese and state "failed"; nothing of it is ever shown to viewers.
+    reason in Vietnamese and state "failed"; nothing of it is ever shown to viewers. An import, whose
+    originals stay on the archive's disk, keeps no copy of a refused file: see `record_refusal`.
     """
     video = Video(title=title, original_name=original_name or source.name, uploaded_by=user)
     name = original_name or source.name
@@ -88,14 +92,28 @@ def create_video(source: Path, *, title: str, original_name: str = "", user=None
             video.original.save(name, File(handle), save=False)
     video.size_bytes = video.original.size
     video.save()
-    check_and_queue(video)
+    check_and_queue(video, probe=probe)
     return video
 
 
-def check_and_queue(video: Video) -> Video:
+def record_refusal(source: Path, rejected: MediaRejected, *, title: str, original_name: str = "", user=None) -> Video:
+    """A failed Video that says why `source` was refused, keeping no byte of it (an import of a 2 GB file that
+    is not a recording would otherwise keep a 2 GB copy nobody can use). It has no original: it cannot be
+    retried, only deleted; the file is imported again once it is fixed."""
+    video = Video(title=title, original_name=original_name or source.name, uploaded_by=user)
+    video.size_bytes = source.stat().st_size
+    video.save()
+    reason = _("%(reason)s The portal kept no copy of this file; the original is still where it was imported from.")
+    video.move_to(State.FAILED, error=reason % {"reason": rejected.message})
+    logger.info("video %s refused, no copy kept: %s", video.pk, rejected)
+    return video
+
+
+def check_and_queue(video: Video, *, probe: Probe | None = None) -> Video:
     try:
-        with local_original(video) as path:
-            probe = validate(path)
+        if probe is None:
+            with local_original(video) as path:
+                probe = validate(path)
     except MediaRejected as rejected:
         video.move_to(State.FAILED, error=str(rejected.message))
         logger.info("video %s rejected: %s", video.pk, rejected)
@@ -331,7 +349,10 @@ def is_stale(video: Video) -> bool:
 
 def can_retry(video: Video) -> bool:
     """Whether a person may start processing again: failed or ready; queued (its task may have been
-    lost with the queue); processing whose worker has stopped showing signs of life."""
+    lost with the queue); processing whose worker has stopped showing signs of life. Never one whose file
+    was not kept (an import's refusal: record_refusal)."""
+    if not video.original:
+        return False
     return video.state in (State.FAILED, State.READY, State.QUEUED) or is_stale(video)
 
 

@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -76,7 +78,7 @@ def test_it_imports_a_mixed_folder_and_reports_each_file_as_one_json_line(media_
     for name in ("bao-cao.mp4", "rong.mp4"):
         row = by_name[name]
         assert row["state"] == "failed" and row["master_url"] is None and row["heights"] == []
-        assert row["error"] and row["video_id"] is not None  # the original is kept, with the reason
+        assert row["error"] and row["video_id"] is not None  # the reason is kept (not the file: see below)
     assert "0 byte" in by_name["rong.mp4"]["error"]
 
     assert all(count in err for count in "532")  # the summary goes to stderr, stdout stays machine-readable
@@ -165,6 +167,40 @@ def test_a_missing_path_is_reported_and_the_others_are_imported(media_storage, a
     missing, found = (json.loads(line) for line in out.splitlines())
     assert missing["state"] == "failed" and missing["video_id"] is None and missing["error"]
     assert found["state"] == "queued"
+
+
+def test_a_file_that_is_not_a_recording_leaves_no_copy_only_its_reason(client, media_storage, tmp_path, tuan_editor):
+    """A 2 GB document named .mp4 used to be copied whole into storage and kept there, failed."""
+    archive = tmp_path / "o-dia-luu-tru"
+    archive.mkdir()
+    report = archive / "bao-cao-tong-ket.mp4"
+    body = "Báo cáo tổng kết công tác kiểm sát năm 2026 — văn bản, không phải video.\n".encode() * 4000
+    report.write_bytes(body)
+    before = fingerprint(archive)
+
+    out, _err, error = run(str(report), "--json")
+
+    assert error is not None  # a refused file makes the command fail
+    row = json.loads(out.splitlines()[0])
+    assert row["state"] == "failed" and row["video_id"] is not None
+    stored = [path for path in media_storage.rglob("*") if path.is_file()]
+    assert not [path for path in stored if path.stat().st_size == len(body) or body[:4000] in path.read_bytes()]
+    work = Path(settings.MEDIA_WORK_DIR)
+    assert not work.exists() or not [path for path in work.rglob("*") if path.is_file()]
+    assert fingerprint(archive) == before  # the archive's own file is untouched
+
+    video = Video.objects.get(pk=row["video_id"])
+    assert not video.original and video.size_bytes == len(body) and video.original_name == report.name
+    with translation.override("vi"):
+        assert video.error == row["error"]
+        assert "không giữ bản sao" in row["error"]  # said in Vietnamese, after ffprobe's reason
+
+    client.force_login(tuan_editor)  # the editor reads why on the recording's page, with nothing to retry
+    page = client.get(reverse("media_videos:edit", args=[video.pk])).content.decode()
+    assert "không giữ bản sao" in page and "bao-cao-tong-ket.mp4" in page
+    assert reverse("media:original", args=[video.key]) not in page
+    assert reverse("media_videos:retry", args=[video.pk]) not in page
+    assert client.get(reverse("media:original", args=[video.key])).status_code == 404
 
 
 def test_files_are_found_recursively_in_natural_order_without_hidden_ones(tmp_path):
