@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils._os import safe_join
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from portal.core.health import run_checks
 
@@ -51,7 +51,7 @@ def _may_see_health_details(request: HttpRequest) -> bool:
 
 
 @login_not_required
-@require_GET
+@require_safe
 def favicon(request: HttpRequest) -> HttpResponseBase:
     """Browsers and tools ask for /favicon.ico whatever the page links to: send them to the static file."""
     return redirect(static("favicon.ico"))

@@ -59,3 +59,10 @@ def test_favicon_ico_answers_before_logging_in(page: Page, live_server):
     assert response.status == 200
     assert response.headers["content-type"].startswith("image/")
     assert "/dang-nhap/" not in page.url
+
+
+def test_favicon_ico_answers_a_head_request_as_tools_send_it(client):
+    # Monitoring tools and some browsers ask with HEAD first; a 405 there reads as a missing icon.
+    response = client.head("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"].endswith("favicon.ico")

@@ -115,3 +115,20 @@ def test_on_a_phone_the_player_is_in_the_first_screen_of_a_training(phone, main_
     assert bottom <= PHONE["height"], (
         f"the player's controls end {bottom:.0f} px down, below a {PHONE['height']} px screen"
     )
+
+
+def test_on_a_phone_every_player_control_is_on_the_screen(phone, main_site):
+    page = phone
+    page.goto(main_site.training.url)
+    expect(page.locator("[data-player]")).to_have_attribute("data-state", "ready")
+    expect(page.locator("[data-quality]")).to_be_visible()  # the widest label: "Tự động (360p)"
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('[data-controls] button')]
+            .filter(button => button.offsetParent !== null)
+            .map(button => [button.getAttribute('aria-label') || button.textContent.trim(),
+                            button.getBoundingClientRect()])
+            .filter(([, box]) => box.left < 0 || box.right > window.innerWidth)
+            .map(([name, box]) => `${name}: ${Math.round(box.left)} to ${Math.round(box.right)} px`)"""
+    )
+    assert outside == [], f"controls cut off at the screen's edge ({PHONE['width']} px): {outside}"
+    page.get_by_role("button", name=vi("Full screen")).click()  # reachable, so it can be pressed
