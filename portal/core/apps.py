@@ -16,3 +16,7 @@ class CoreConfig(AppConfig):
 
         register_worker_status(check_workers)
         register_dead_workers(dead_workers)
+
+        from portal.core.csp import nonce_for_wagtail_choosers
+
+        nonce_for_wagtail_choosers()

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ImproperlyConfigured
 
 import dj_database_url
+from csp.constants import NONCE as _CSP_NONCE
 
 from portal.settings.env import env, envbool, envint, envlist, envsecret
 
@@ -77,6 +78,7 @@ MIDDLEWARE = [
     "portal.core.middleware.PortalLoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.core.csp.PortalCSPMiddleware",  # Content-Security-Policy: CONTENT_SECURITY_POLICY below
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
@@ -358,6 +360,45 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "SAMEORIGIN"  # Wagtail's preview panel frames our own pages
 SESSION_COOKIE_HTTPONLY = True
+
+# Content-Security-Policy (django-csp; portal/core/csp.py). Everything comes from the portal itself. The player
+# (hls.js) plays through MediaSource from blob: URLs and may run its demuxer in a blob: worker; Wagtail's admin
+# draws some images as data: URLs. No 'unsafe-inline' or 'unsafe-eval' for scripts: the few inline scripts
+# Wagtail writes carry the request's nonce. Recordings, images or files served from another origin (a storage
+# bucket, a CDN) need that origin in CSP_EXTRA_SOURCES (comma-separated, e.g. "https://media.example.vn"), added
+# to media, images, fonts and connections. CSP_REPORT_ONLY=yes sends the same policy as
+# Content-Security-Policy-Report-Only (violations are reported, nothing blocked), to try a change safely;
+# CSP_REPORT_URI, if set, receives the reports.
+# (Read into lower-case names: django-csp's checks take settings named CSP_* for its old format.)
+_csp_extra_sources = envlist("CSP_EXTRA_SOURCES")
+_csp_report_only = envbool("CSP_REPORT_ONLY", False)
+_csp_report_uri = env("CSP_REPORT_URI")
+_CSP_SELF, _CSP_NONE = "'self'", "'none'"
+_CSP_DIRECTIVES: dict[str, Any] = {
+    "default-src": [_CSP_SELF],
+    "script-src": [_CSP_SELF, _CSP_NONCE],
+    "style-src": [_CSP_SELF],
+    "img-src": [_CSP_SELF, "data:", "blob:", *_csp_extra_sources],
+    "media-src": [_CSP_SELF, "blob:", *_csp_extra_sources],
+    "font-src": [_CSP_SELF, "data:", *_csp_extra_sources],
+    "connect-src": [_CSP_SELF, *_csp_extra_sources],
+    "worker-src": [_CSP_SELF, "blob:"],
+    "frame-src": [_CSP_SELF],
+    "frame-ancestors": [_CSP_SELF],  # Wagtail's preview panel frames our own pages, as X_FRAME_OPTIONS
+    "object-src": [_CSP_NONE],
+    "base-uri": [_CSP_SELF],
+    "form-action": [_CSP_SELF],
+}
+if _csp_report_uri:
+    _CSP_DIRECTIVES["report-uri"] = [_csp_report_uri]
+# Wagtail's admin scripts (vendor.js: its React widgets) add <style> elements of their own, which cannot carry a
+# nonce: in the admin alone, styles may be inline. Scripts stay as strict there as everywhere.
+CSP_ADMIN_PREFIX = "/admin/"
+CSP_ADMIN_REPLACE = {"style-src": [_CSP_SELF, "'unsafe-inline'"]}
+CONTENT_SECURITY_POLICY: dict[str, Any] | None = None if _csp_report_only else {"DIRECTIVES": _CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY: dict[str, Any] | None = (
+    {"DIRECTIVES": _CSP_DIRECTIVES} if _csp_report_only else None
+)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

@@ -96,7 +96,7 @@ def test_a_paused_upload_continues_from_the_server_after_the_page_is_reloaded(
     page.goto(UPLOAD_PAGE)
     page.locator("#media-upload-files").set_input_files(str(clip_540p))
     row = page.locator(".media-upload__item")
-    page.wait_for_function("document.querySelector('.media-upload__item progress').value > 5")
+    page.wait_for_function("() => document.querySelector('.media-upload__item progress').value > 5")
     row.locator("[data-pause]").click()
     expect(row).to_have_attribute("data-phase", "paused")
     stopped_at = UploadSession.objects.get().offset
