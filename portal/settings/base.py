@@ -244,6 +244,8 @@ WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "doc", "odt", "pptx", "ppt", "odp", "xlsx", "xls", "ods", "txt"]
 # A write-up's file uploaded or replaced in the admin passes the submission form's checks.
 WAGTAILDOCS_DOCUMENT_FORM_BASE = "portal.practices.document_form.DocumentForm"
+# An image that cannot be decoded is a form error, not a server error (portal/core/image_form.py).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "portal.core.image_form.ImageForm"
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 # The portal runs on internal networks: nothing may call the internet at run time (no update check,
 # no Gravatar avatars, no oEmbed — wagtail.embeds is left out on purpose).
