@@ -86,3 +86,10 @@ for _action in admin_access.quiet_bulk_actions():
 def limit_the_admin_api(router: Any) -> None:
     for name, endpoint in admin_access.admin_api_endpoints().items():
         router.register_endpoint(name, endpoint)
+
+
+@hooks.register("construct_main_menu")
+def drop_help_menu(request: HttpRequest, menu_items: list[Any]) -> None:
+    """Wagtail's "Help" menu links to its English guide on the internet, which the sector's internal network
+    does not reach (and its "new" badge invites a click that leads nowhere)."""
+    menu_items[:] = [item for item in menu_items if item.name != "help"]

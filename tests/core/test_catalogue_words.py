@@ -6,8 +6,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import django
 from django.utils import translation
 from django.utils.translation import gettext
+
+import wagtail
 
 import polib
 import pytest
@@ -52,3 +55,23 @@ def test_a_required_field_is_worded_the_same_everywhere():
     assert django_says == "Mục này là bắt buộc."
     assert wagtail_js["This field is required."] == django_says
     assert submission_says.startswith("Mục này là bắt buộc")
+
+
+def test_what_wagtail_and_djangos_accounts_say_with_ban_is_said_again_with_dong_chi():
+    """Wagtail's and django.contrib.auth's own Vietnamese say "bạn"; every such message is translated again
+    by ours, which Django reads first (LOCALE_PATHS). Django's own admin site is not served, so its catalogue
+    is left alone."""
+    theirs = [
+        *Path(wagtail.__file__).parent.glob("**/locale/vi/LC_MESSAGES/django.po"),
+        Path(django.__file__).parent / "contrib/auth/locale/vi/LC_MESSAGES/django.po",
+    ]
+    ours = {(entry.msgctxt, entry.msgid) for path in CATALOGUES for entry in polib.pofile(str(path))}
+    left = [
+        f"{path.relative_to(path.parents[4])}: {entry.msgid!r}"
+        for path in theirs
+        for entry in polib.pofile(str(path))
+        if not entry.obsolete
+        and any(BAN.search(text) for text in [entry.msgstr, *entry.msgstr_plural.values()])
+        and (entry.msgctxt, entry.msgid) not in ours
+    ]
+    assert not left, "\n".join(left)
