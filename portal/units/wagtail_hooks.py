@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.db.models import ProtectedError
+from django.http import HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.panels import FieldPanel
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet
 
 import django_filters
 
@@ -25,8 +28,29 @@ class UnitFilterSet(WagtailFilterSet):
         fields = ["kind", "parent", "active"]
 
 
+class UnitDeleteView(DeleteView):
+    """A unit that still has staff, sub-units or content cannot be deleted (the database protects them): say so
+    in plain words and keep it, instead of a server error. Marking it inactive is what an administrator wants."""
+
+    def form_valid(self, form) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except ProtectedError as error:
+            kinds = sorted({str(item._meta.verbose_name_plural) for item in error.protected_objects})
+            messages.error(
+                self.request,
+                _(
+                    "“%(unit)s” was not deleted: %(what)s still belong to it. Move them to another unit first, or "
+                    "untick “active” to keep the unit out of new choices."
+                )
+                % {"unit": self.object, "what": ", ".join(kinds)},
+            )
+            return HttpResponseRedirect(self.get_success_url())
+
+
 class UnitViewSet(SnippetViewSet):
     model = Unit
+    delete_view_class = UnitDeleteView
     icon = "group"
     menu_label = _("Units")
     menu_order = 150
