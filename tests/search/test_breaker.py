@@ -100,9 +100,7 @@ def test_after_one_timeout_searches_answer_from_the_database_without_asking_the_
     assert calls == ["search"]  # neither asked the hung engine
 
 
-def test_healthz_says_degraded_but_working_and_never_waits_for_an_open_circuit(
-    settings, hung_url, calls, fresh_health
-):
+def test_healthz_says_degraded_but_working_and_never_waits_for_an_open_circuit(settings, hung_url, calls, fresh_health):
     point_at(settings, hung_url)
     from tests.core.test_healthz import as_monitor, beat
 
