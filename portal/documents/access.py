@@ -37,6 +37,7 @@ from wagtail.models import Page
 from wagtail.permissions import policy_registry
 
 from portal.core.visibility import hidden_paths
+from portal.practices.document_policy import is_write_up_file
 from portal.practices.models import GoodPracticePage, PracticeAttachment
 from portal.practices.visibility import in_practices_collection, is_submitter_for, may_open_upload, sees_all_practices
 from portal.trainings.models import Attachment
@@ -60,6 +61,13 @@ def may_download(user: Any, document: Any) -> bool:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     pages = pages_showing(document)
+    if is_write_up_file(document):
+        # A write-up's file follows its write-up, never a training that shows it: the training's form refuses
+        # such a file from those who may not choose it, and this keeps the rule should one get there anyway.
+        pages = [page for page in pages if page.specific_class is GoodPracticePage]
+        return any(_may_see(user, page) or _may_edit(user, page, document) for page in pages) or (
+            not pages and may_open_upload(user, document)
+        )
     if pages:
         return any(_may_see(user, page) or _may_edit(user, page, document) for page in pages)
     if in_practices_collection(document):

@@ -21,6 +21,7 @@ from wagtail.search import index
 from media.timecode import TimecodeField, format_timecode
 from portal.core.pages import SectionIndexPage, VietnameseSlugMixin
 from portal.core.visibility import visible_to
+from portal.trainings.forms import TrainingPageForm
 
 
 class TrainingIndexPage(SectionIndexPage):
@@ -49,6 +50,7 @@ class TrainingTopic(ItemBase):
 
 
 class TrainingPage(VietnameseSlugMixin, Page):
+    base_form_class = TrainingPageForm
     date = models.DateField(_("date"), default=timezone.localdate)
     end_date = models.DateField(_("last day"), null=True, blank=True, help_text=_("For trainings of several days."))
     unit = models.ForeignKey(
