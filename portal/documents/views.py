@@ -13,6 +13,7 @@ from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_cache_control
 
 from wagtail.documents import get_document_model
 from wagtail.documents.models import document_served
@@ -23,7 +24,12 @@ from portal.documents.access import checks_before_serving
 
 def serve(request: HttpRequest, document_id: str, document_filename: str) -> HttpResponseBase:
     if settings.SERVE_MEDIA_WITH != "x-accel" or settings.WAGTAILDOCS_SERVE_METHOD == "redirect":
-        return wagtail_serve.serve(request, document_id, document_filename)
+        response = wagtail_serve.serve(request, document_id, document_filename)
+        if 200 <= response.status_code < 300:
+            # As below: asked again each time, so a training unpublished or restricted stops being served at
+            # once (Wagtail's view sends Last-Modified only, which lets a browser reuse its copy).
+            patch_cache_control(response, private=True, no_cache=True)
+        return response
     model = get_document_model()
     document = get_object_or_404(model, id=document_id)
     if document.filename != document_filename:

@@ -159,12 +159,13 @@ def test_staff_and_superusers_get_the_checks(client, lan_viewer, quang_admin):
         assert checks["workers"]["video"]["ok"] is True
 
 
-def test_a_monitor_gets_the_checks_with_the_token_in_a_header_or_the_address(client, settings):
+def test_a_monitor_gets_the_checks_with_the_token_in_its_header_never_in_the_address(client, settings):
     beat(["default", "video"])
     settings.HEALTHZ_TOKEN = MONITOR_TOKEN
     with_header = client.get("/healthz", headers={"Authorization": f"Bearer {MONITOR_TOKEN}"})
     assert "disk" in with_header.json()["checks"]
-    assert "workers" in client.get(f"/healthz?token={MONITOR_TOKEN}").json()["checks"]
+    # An address is written to every access log on its way: a token there would be shown to whoever reads them.
+    assert "checks" not in client.get(f"/healthz?token={MONITOR_TOKEN}").json()
 
 
 def test_a_wrong_or_missing_token_gets_the_status_only(client, settings):

@@ -217,6 +217,16 @@ def test_nginx_sends_a_document_with_the_headers_wagtail_gives_it(client, settin
     assert "no-cache" in response["Cache-Control"]
 
 
+def test_a_document_sent_by_django_is_asked_for_again_each_time(client, settings, world, lan_viewer):
+    # Wagtail's view sends Last-Modified only: a browser could keep showing a file whose training was since
+    # unpublished or restricted.
+    client.force_login(lan_viewer)
+    serve_with(settings, "django")
+    response = client.get(world.documents["published training"].url)
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"] and "private" in response["Cache-Control"]
+
+
 def test_rich_text_offers_no_document_link_the_rule_would_not_see():
     from wagtail.rich_text import features
 
