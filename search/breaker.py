@@ -10,7 +10,9 @@ if it answers, the circuit closes and that request is served by the engine; if n
 cool-off.
 
 The state is a row of `search.models.EngineCircuit`, shared by every web and worker process: see its docstring
-for why not Django's cache.
+for why not Django's cache. A request only reads the row; it writes only when the engine fails or comes back, and
+then in a savepoint, so a failed write (a busy SQLite, a PostgreSQL error) never breaks the request's own
+transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -53,7 +55,10 @@ def allows(engine: Engine) -> bool:
         return False
     cool_off = timedelta(seconds=settings.SEARCH_BREAKER_COOL_OFF_SECONDS)
     try:  # the others keep answering from the database while this request probes
-        claimed = EngineCircuit.objects.filter(engine=engine.name, open_until=until).update(open_until=now + cool_off)
+        with transaction.atomic():
+            claimed = EngineCircuit.objects.filter(engine=engine.name, open_until=until).update(
+                open_until=now + cool_off
+            )
     except DatabaseError:
         return False
     if not claimed:
@@ -70,22 +75,28 @@ def trip(engine: Engine, error: str) -> None:
     until = timezone.now() + timedelta(seconds=settings.SEARCH_BREAKER_COOL_OFF_SECONDS)
     logger.warning("Search engine %s failed (%s); answering from the database until %s", engine.name, error, until)
     try:
-        updated = EngineCircuit.objects.filter(engine=engine.name).update(
-            open_until=until, failures=F("failures") + 1, last_error=error[:500]
-        )
-        if not updated:
-            EngineCircuit.objects.get_or_create(
-                engine=engine.name, defaults={"open_until": until, "failures": 1, "last_error": error[:500]}
-            )
+        with transaction.atomic():
+            _record_failure(engine, until, error)
     except DatabaseError:
         logger.exception("Could not record that search engine %s failed", engine.name)
+
+
+def _record_failure(engine: Engine, until: datetime, error: str) -> None:
+    updated = EngineCircuit.objects.filter(engine=engine.name).update(
+        open_until=until, failures=F("failures") + 1, last_error=error[:500]
+    )
+    if not updated:
+        EngineCircuit.objects.get_or_create(
+            engine=engine.name, defaults={"open_until": until, "failures": 1, "last_error": error[:500]}
+        )
 
 
 def close(engine: Engine) -> None:
     """The engine answered: close its circuit (a write only when it was open)."""
     try:
-        EngineCircuit.objects.filter(engine=engine.name, open_until__isnull=False).update(
-            open_until=None, failures=0, last_error=""
-        )
+        with transaction.atomic():
+            EngineCircuit.objects.filter(engine=engine.name, open_until__isnull=False).update(
+                open_until=None, failures=0, last_error=""
+            )
     except DatabaseError:
         logger.exception("Could not record that search engine %s answers again", engine.name)
