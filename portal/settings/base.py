@@ -268,6 +268,10 @@ DOCUMENT_MAX_UNPACKED_BYTES = envint("DOCUMENT_MAX_UNPACKED_MB", 50) * 1024 * 10
 # The largest thumbnail of a slide, in pixels (portal/trainings/slides.py): a page of any claimed size is drawn
 # within it, or not at all when it would come out too thin to see.
 SLIDE_THUMBNAIL_MAX_PIXELS = envint("SLIDE_THUMBNAIL_MAX_PIXELS", 320 * 1280)
+# A deck's pages are drawn in a process of their own with this much memory (address space) and time; a PDF
+# that needs more (a page holding a huge picture) fails its deck with a message saying so.
+SLIDE_RENDER_MEMORY_MB = envint("SLIDE_RENDER_MEMORY_MB", 512)
+SLIDE_RENDER_SECONDS = envint("SLIDE_RENDER_SECONDS", 120)
 
 # --- Recordings (media/) ------------------------------------------------------------------------
 FFMPEG_BINARY = env("FFMPEG_BINARY", "ffmpeg")

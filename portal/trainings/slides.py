@@ -14,19 +14,28 @@ A thumbnail's size is decided before PDFium draws anything (`thumbnail_scale`): 
 most THUMBNAIL_MAX_HEIGHT tall and SLIDE_THUMBNAIL_MAX_PIXELS in all, whatever size the page claims (a page of
 1 by 14,400 points drawn 320 pixels wide would be a 4 GB picture). A page too thin to draw at all keeps its text
 and gets no thumbnail; the deck is ready and says which pages have none and why, on the slides screen.
+
+The text is read here, but the pages are drawn in a process of their own (slide_renderer, started through
+media.children) with SLIDE_RENDER_MEMORY_MB of address space and SLIDE_RENDER_SECONDS of time: PDFium decodes
+some pictures at full size whatever size they are drawn at, and a worker killed for its memory would have left
+the deck "processing". A drawing process stopped at a limit fails the deck with a message saying so.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
+import json
 import logging
-import math
+import os
 import re
+import subprocess
+import sys
+import tempfile
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -42,7 +51,12 @@ from wagtail.documents.models import Document
 
 from django_tasks import task
 
+from media import children
 from portal.trainings.models import Attachment, SlideDeck, SlideTiming, TrainingPage
+from portal.trainings.slide_renderer import THUMBNAIL_MAX_HEIGHT as THUMBNAIL_MAX_HEIGHT
+from portal.trainings.slide_renderer import THUMBNAIL_MIN_SIDE as THUMBNAIL_MIN_SIDE
+from portal.trainings.slide_renderer import THUMBNAIL_WIDTH as THUMBNAIL_WIDTH
+from portal.trainings.slide_renderer import thumbnail_scale as thumbnail_scale
 
 logger = logging.getLogger(__name__)
 
@@ -50,11 +64,11 @@ logger = logging.getLogger(__name__)
 # search re-indexes the trainings showing them (portal/ never imports search/).
 slides_changed = Signal()
 
-THUMBNAIL_WIDTH = 320  # pixels: sharp at 160 CSS pixels on a high-density screen
-THUMBNAIL_MAX_HEIGHT = 4 * THUMBNAIL_WIDTH  # a taller page (a scroll, a receipt) is drawn narrower
-THUMBNAIL_MIN_SIDE = 16  # pixels: a page that would come out thinner than this is not drawn
 DEFAULT_THUMBNAIL_MAX_PIXELS = THUMBNAIL_WIDTH * THUMBNAIL_MAX_HEIGHT
-THUMBNAIL_QUALITY = 80
+DEFAULT_RENDER_MEMORY_MB = 512
+DEFAULT_RENDER_SECONDS = 120
+RENDERER_MODULE = "portal.trainings.slide_renderer"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_PAGES = 2000  # a bound for pathological files; real slide decks have tens to a few hundred pages
 MAX_TEXT_PER_PAGE = 20_000
 MAX_PDF_BYTES = 512 * 1024 * 1024
@@ -202,13 +216,20 @@ def _read_pages(document: Document, folder: str) -> Iterator[PageRead]:
                 _("The PDF has %(count)s pages; only files of up to %(limit)s pages are shown page by page.")
                 % {"count": len(pdf), "limit": MAX_PAGES}
             )
-        for index in range(len(pdf)):
-            page = pdf[index]
-            try:
-                thumbnail, note = _thumbnail(page, index + 1, f"{folder}/{index + 1}.jpg")
-                yield PageRead(index + 1, _page_text(page), thumbnail, note)
-            finally:
-                page.close()
+        # Only the text is read here; the pages are drawn in a process of their own, with bounded memory and time.
+        with tempfile.TemporaryDirectory(prefix="slides-") as scratch:
+            work = Path(scratch)
+            (work / "deck.pdf").write_bytes(data)
+            drawn = _render_in_child(work / "deck.pdf", work, len(pdf))
+            for index in range(len(pdf)):
+                page = pdf[index]
+                try:
+                    text = _page_text(page)
+                finally:
+                    page.close()
+                number = index + 1
+                thumbnail, note = _thumbnail(drawn.get(number), work, number, f"{folder}/{number}.jpg")
+                yield PageRead(number, text, thumbnail, note)
     finally:
         pdf.close()
 
@@ -250,40 +271,81 @@ def thumbnail_max_pixels() -> int:
     return int(getattr(settings, "SLIDE_THUMBNAIL_MAX_PIXELS", DEFAULT_THUMBNAIL_MAX_PIXELS))
 
 
-def thumbnail_scale(width: float, height: float, max_pixels: int) -> float | None:
-    """Pixels per point for the thumbnail of a page of `width` by `height` points: THUMBNAIL_WIDTH pixels wide,
-    less when the picture would be taller than THUMBNAIL_MAX_HEIGHT or hold more than `max_pixels`. None for
-    a page that has no size or would come out thinner than THUMBNAIL_MIN_SIDE pixels (it is not drawn)."""
-    if not (math.isfinite(width) and math.isfinite(height) and width > 0 and height > 0):
-        return None
-    scale = min(THUMBNAIL_WIDTH / width, THUMBNAIL_MAX_HEIGHT / height, math.sqrt(max_pixels / (width * height)))
-    if min(width, height) * scale < THUMBNAIL_MIN_SIDE:
-        return None
-    return scale
-
-
 def _points(value: float) -> str:
     return f"{value:,.0f}".replace(",", ".") if value >= 1 else f"{value:.2g}".replace(".", ",")
 
 
-def _thumbnail(page: Any, number: int, name: str) -> tuple[str, str]:
-    """(storage name of the page's thumbnail, "") or ("", why there is none)."""
-    width, height = page.get_width(), page.get_height()
-    scale = thumbnail_scale(width, height, thumbnail_max_pixels())
-    if scale is None:
+def _thumbnail(drawn: dict[str, Any] | None, folder: Path, number: int, name: str) -> tuple[str, str]:
+    """(storage name of the page's thumbnail, "") or ("", why there is none), from what the drawing process
+    said of the page (`drawn`, None when it said nothing of it)."""
+    if drawn is not None and drawn.get("thin"):
+        width, height = float(drawn["width"]), float(drawn["height"])
         note = _("Page %(number)s (%(width)s × %(height)s points) is too narrow or too long to draw as a thumbnail.")  # noqa: RUF001
         return "", note % {"number": number, "width": _points(width), "height": _points(height)}
-    try:
-        bitmap = page.render(scale=scale, may_draw_forms=True)
-        image = bitmap.to_pil().convert("RGB")
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=THUMBNAIL_QUALITY, optimize=True)
-    except Exception:  # a page PDFium cannot draw keeps its text; the page shows a placeholder
-        logger.warning("Could not draw a thumbnail for %s", name, exc_info=True)
+    picture = folder / f"{number}.jpg"
+    if drawn is None or not drawn.get("drawn") or not picture.is_file():
+        logger.warning("Could not draw a thumbnail for %s", name)
         return "", _("Page %(number)s could not be drawn as a thumbnail.") % {"number": number}
     if default_storage.exists(name):
         default_storage.delete(name)
-    return default_storage.save(name, ContentFile(out.getvalue())), ""
+    return default_storage.save(name, ContentFile(picture.read_bytes())), ""
+
+
+def render_memory_bytes() -> int:
+    return int(getattr(settings, "SLIDE_RENDER_MEMORY_MB", DEFAULT_RENDER_MEMORY_MB)) * 1024 * 1024
+
+
+def render_seconds() -> int:
+    return int(getattr(settings, "SLIDE_RENDER_SECONDS", DEFAULT_RENDER_SECONDS))
+
+
+def _too_demanding() -> SlidesRejected:
+    return SlidesRejected(
+        _(
+            "Drawing the thumbnails of this PDF's pages needs more memory or time than the server allows (a page "
+            "may hold a very large picture). Make its pictures smaller, export it to PDF again and upload it again."
+        )
+    )
+
+
+def _render_in_child(pdf_path: Path, folder: Path, page_count: int) -> dict[int, dict[str, Any]]:
+    """Draw the thumbnails of the PDF at `pdf_path` into `folder` in the bounded drawing process
+    (slide_renderer): what it said of each page, by number. A process stopped at its memory or time limit is
+    SlidesRejected; one that failed otherwise raises RuntimeError (the deck says the server failed)."""
+    seconds = render_seconds()
+    request = {
+        "pdf": str(pdf_path),
+        "folder": str(folder),
+        "max_pixels": thumbnail_max_pixels(),
+        "max_pages": page_count,
+        "memory_bytes": render_memory_bytes(),
+        "cpu_seconds": seconds + 1,
+        "parent": os.getpid(),
+    }
+    try:
+        done = children.run(
+            [sys.executable, "-m", RENDERER_MODULE],
+            input=json.dumps(request).encode(),
+            timeout=seconds,
+            capture_output=True,
+            cwd=PROJECT_ROOT,
+        )
+    except subprocess.TimeoutExpired:
+        logger.warning("Drawing the thumbnails of %s took more than %s s: stopped", pdf_path.name, seconds)
+        raise _too_demanding() from None
+    errors = (done.stderr or b"")[-4000:]
+    try:
+        answer = json.loads(done.stdout or b"")
+    except ValueError:
+        answer = {}
+    if "pages" in answer:
+        return {int(entry["number"]): entry for entry in answer["pages"]}
+    if children.stopping():
+        raise RuntimeError("The worker is stopping: its drawing process was stopped with it")
+    if answer.get("too_demanding") or done.returncode < 0 or b"MemoryError" in errors:
+        logger.warning("Drawing the thumbnails of %s stopped at a limit (exit %s)", pdf_path.name, done.returncode)
+        raise _too_demanding()
+    raise RuntimeError(f"The slide drawing process failed (exit {done.returncode}): {errors.decode(errors='replace')}")
 
 
 def _delete_quietly(name: str) -> None:
