@@ -110,7 +110,9 @@ class Rendition(models.Model):
     playlist = models.CharField(max_length=255, help_text="media playlist, relative to storage")
 
     class Meta:
-        ordering = ["video", "-height"]
+        # Tallest first, the audio-only rendition (no height) last on every database (PostgreSQL puts NULLs
+        # first in a descending order, SQLite last).
+        ordering = ["video", models.F("height").desc(nulls_last=True)]
         constraints = [models.UniqueConstraint(fields=["video", "name"], name="unique_rendition_name")]
 
     def __str__(self) -> str:

@@ -141,6 +141,8 @@ def sound_left(work: Path, video: Video, attempt: int) -> Path:
     return sound
 
 
+# The worker closes its database connection when it stops, which would end a test's transaction on PostgreSQL.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_work_folders_no_running_job_owns_are_removed_when_a_worker_starts(work):
     worker_seen("killed", seconds_ago=3600)
     worker_seen("another-live-worker", seconds_ago=1)
