@@ -131,3 +131,17 @@ def stop_all() -> None:
 def stopping() -> bool:
     """Whether ``stop_all`` was called: a child that died now was stopped with its worker, not by its input."""
     return _stopping.is_set()
+
+
+def bound_this_process(memory_bytes: int, cpu_seconds: int, parent: int = 0) -> None:
+    """Called first thing by a child that reads untrusted files (a document, a PDF to draw): the ceilings its
+    parent asked for, no core file, and death with the parent even if it was started without `popen`."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if _prctl is not None:
+        _prctl(PR_SET_DEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if parent and sys.platform.startswith("linux") and os.getppid() != parent:
+        raise SystemExit(1)  # the parent died before the signal was asked for

@@ -32,10 +32,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import os
 import re
-import resource
-import signal
 import sys
 import time
 import unicodedata
@@ -47,6 +44,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from defusedxml import ElementTree as SafeElementTree
+
+from media.children import bound_this_process
 
 MAX_PDF_PAGES = 500
 MAX_ZIP_ENTRIES = 5_000
@@ -752,26 +751,11 @@ def answer(path: Path, name: str, limits: Limits) -> dict[str, Any]:
     return {"read": result}
 
 
-def _bound_this_process(memory_bytes: int, cpu_seconds: int, parent: int) -> None:
-    """The ceilings the parent asked for, set before anything is read; and die with the parent."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the CPU limit still ends it
-        pass
-    if parent and sys.platform.startswith("linux") and os.getppid() != parent:
-        raise SystemExit(1)  # the parent died before the signal was asked for
-
-
 def main() -> None:
     logging.disable(logging.CRITICAL)  # pypdf and odfpy warn about every oddity of a file: nobody reads them here
     warnings.simplefilter("ignore")
     request = json.loads(sys.stdin.buffer.read())
-    _bound_this_process(int(request["memory_bytes"]), int(request["cpu_seconds"]), int(request.get("parent", 0)))
+    bound_this_process(int(request["memory_bytes"]), int(request["cpu_seconds"]), int(request.get("parent", 0)))
     limits = Limits(**request["limits"])
     result = answer(Path(request["path"]), request["name"], limits)
     sys.stdout.write(json.dumps(result, ensure_ascii=True))

@@ -17,13 +17,12 @@ import io
 import json
 import logging
 import math
-import os
-import resource
-import signal
 import sys
 import warnings
 from pathlib import Path
 from typing import Any
+
+from media.children import bound_this_process
 
 THUMBNAIL_WIDTH = 320  # pixels: sharp at 160 CSS pixels on a high-density screen
 THUMBNAIL_MAX_HEIGHT = 4 * THUMBNAIL_WIDTH  # a taller page (a scroll, a receipt) is drawn narrower
@@ -82,26 +81,11 @@ def _draw(page: Any, number: int, folder: Path, max_pixels: int) -> dict[str, An
     return entry
 
 
-def _bound_this_process(memory_bytes: int, cpu_seconds: int, parent: int) -> None:
-    """The ceilings the worker asked for, set before the PDF is opened; and die with the worker."""
-    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    try:  # media.children already asked for it; asked again here so the module is safe started otherwise
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the CPU limit still ends it
-        pass
-    if parent and sys.platform.startswith("linux") and os.getppid() != parent:
-        raise SystemExit(1)  # the worker died before the signal was asked for
-
-
 def main() -> None:
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
     request = json.loads(sys.stdin.buffer.read())
-    _bound_this_process(int(request["memory_bytes"]), int(request["cpu_seconds"]), int(request.get("parent", 0)))
+    bound_this_process(int(request["memory_bytes"]), int(request["cpu_seconds"]), int(request.get("parent", 0)))
     try:
         pages = render(
             Path(request["pdf"]), Path(request["folder"]), int(request["max_pixels"]), int(request["max_pages"])
