@@ -33,6 +33,7 @@ import datetime
 import json
 import logging
 import re
+import resource
 import sys
 import time
 import unicodedata
@@ -743,12 +744,45 @@ def answer(path: Path, name: str, limits: Limits) -> dict[str, Any]:
         with path.open("rb") as stream:
             read = read_document(stream, name, limits)
     except Refused as refused:
+        if refused.code == "malformed" and _ran_out_of_memory(refused):
+            return {"refused": TOO_DEMANDING, "params": {}}
         return {"refused": refused.code, "params": refused.params}
     except MemoryError:
         return {"refused": TOO_DEMANDING, "params": {}}
     result = asdict(read)
     result["written"] = read.written.isoformat() if read.written else None
     return {"read": result}
+
+
+def _ran_out_of_memory(error: BaseException) -> bool:
+    """Whether a file was called malformed because the process hit its memory ceiling on the way: a parser may
+    report a failed allocation as its own error (expat's "out of memory", zlib's "insufficient memory" while
+    unpacking), not as a MemoryError."""
+    if _near_address_space_ceiling():
+        return True  # whatever a parser made of a failed allocation (some report a broken document)
+    seen: BaseException | None = error.__cause__ or error.__context__
+    while seen is not None:
+        if isinstance(seen, MemoryError) or any(
+            words in str(seen).lower()
+            for words in ("out of memory", "no memory", "insufficient memory", "cannot allocate memory")
+        ):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _near_address_space_ceiling() -> bool:
+    """Whether this process's address space has at some point come within a tenth of its RLIMIT_AS (VmPeak is
+    what that limit bounds): an allocation near there is what fails."""
+    ceiling, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if ceiling == resource.RLIM_INFINITY:
+        return False
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            peak_kb = next(int(line.split()[1]) for line in status if line.startswith("VmPeak:"))
+    except (OSError, StopIteration, ValueError):
+        return False
+    return peak_kb * 1024 >= 0.9 * ceiling
 
 
 def main() -> None:
