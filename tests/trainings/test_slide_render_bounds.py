@@ -9,10 +9,6 @@ drawing process's by RUSAGE_CHILDREN (its peak, or what it was forked with if th
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -25,6 +21,7 @@ import pytest
 
 from portal.trainings.models import SlideDeck
 from portal.trainings.slides import build_deck
+from tests.trainings.slide_memory import read_pages_apart
 from tests.trainings.test_slide_thumbnail_bounds import SLIDE, pdf_bytes, training_with
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,55 +60,13 @@ def pdf_with_a_huge_picture(side: int = SIDE) -> bytes:
     return out + b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
 
 
-HARNESS = r"""
-import json, resource, sys
-import django
-django.setup()
-from portal.trainings import slides
-
-class Document:  # what reading the pages needs of a Wagtail document
-    pk = 1
-    def open_file(self):
-        return open(sys.argv[1], "rb")
-
-def peak_mb():  # VmHWM, not ru_maxrss: that starts from the peak of the test process this one was forked from
-    with open("/proc/self/status") as status:
-        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024
-
-before = peak_mb()
-ceiling = 1536 * 1024 * 1024  # so that a regression fails this test rather than the machine
-resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
-try:
-    pages = [
-        {"number": page.number, "text": page.text, "thumbnail": bool(page.thumbnail), "note": page.note}
-        for page in slides._read_pages(Document(), "slides/1/test")
-    ]
-    outcome = {"pages": pages}
-except slides.SlidesRejected as rejection:
-    outcome = {"rejected": str(rejection)}
-outcome["worker_grew_mb"] = peak_mb() - before
-outcome["drawing_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps(outcome))
-"""
-
-
 def test_a_page_with_a_huge_picture_is_drawn_within_the_memory_limit_outside_the_worker(tmp_path):
     pdf = tmp_path / "bai-giang.pdf"
     pdf.write_bytes(pdf_with_a_huge_picture())
     assert pdf.stat().st_size < 8 * 1024 * 1024  # a few MB in the file
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-        "MEDIA_ROOT": str(tmp_path / "media"),
-        "SLIDE_RENDER_MEMORY_MB": "192",
-    }
 
-    done = subprocess.run(
-        [sys.executable, "-c", HARNESS, str(pdf)], capture_output=True, env=env, cwd=ROOT, timeout=120, check=False
-    )
+    result = read_pages_apart(pdf, tmp_path / "media", SLIDE_RENDER_MEMORY_MB="192")
 
-    assert done.returncode == 0, done.stderr.decode()[-3000:]
-    result = json.loads(done.stdout.decode().splitlines()[-1])
     assert result["worker_grew_mb"] < 64, result  # drawn in the worker, it grew by 270 MB
     assert 0 < result["drawing_mb"] < 192, result  # a drawing process ran, and stayed within its limit
     if "rejected" in result:  # stopped at its limit: the deck fails and says why
