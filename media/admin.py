@@ -30,6 +30,7 @@ from wagtail.admin.widgets.button import ListingButton
 from media import processing
 from media.admin_details import recording_details, rendition_label
 from media.admin_forms import VideoEditForm, VideoUploadForm
+from media.admin_pages import recording_screen
 from media.caption_admin import captions_button, captions_menu_item
 from media.models import Video
 from media.permissions import can_manage
@@ -216,14 +217,7 @@ def retry_view(request: HttpRequest, pk: int) -> HttpResponse:
                 "renditions": ", ".join(rendition_label(r) for r in video.renditions.all()),
                 "can_retry": processing.can_retry(video),
                 "next_url": _next_url(request, request.GET.get("next")),
-                "header_icon": "rotate",
-                "page_title": title,
-                "header_title": f"{title}: {video.title}",
-                "breadcrumbs_items": [
-                    {"url": reverse("media_videos:index"), "label": _("Recordings")},
-                    {"url": reverse("media_videos:edit", args=[video.pk]), "label": video.title},
-                    {"url": "", "label": title},
-                ],
+                **recording_screen(video, title, "rotate"),
             },
         )
     if not processing.can_retry(video):

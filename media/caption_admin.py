@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import Button
 
+from media.admin_pages import recording_breadcrumbs
 from media.caption_views import language_name
 from media.captions import CaptionError, parse_captions
 from media.models import Transcript, TranscriptSource, Video
@@ -109,14 +110,6 @@ def _transcripts_of(video: Video) -> list[Any]:
     return transcripts
 
 
-def _breadcrumbs(video: Video, last: str) -> list[dict[str, str]]:
-    return [
-        {"url": reverse("media_videos:index"), "label": _("Recordings")},
-        {"url": reverse("media_videos:edit", args=[video.pk]), "label": video.title},
-        {"url": "", "label": last},
-    ]
-
-
 def captions_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The transcripts of one recording, and the form to upload captions for it."""
     _require_manager(request)
@@ -162,7 +155,7 @@ def captions_view(request: HttpRequest, pk: int) -> HttpResponse:
             "header_icon": "doc-full",
             "page_title": title,
             "header_title": f"{title}: {video.title}",
-            "breadcrumbs_items": _breadcrumbs(video, title),
+            "breadcrumbs_items": recording_breadcrumbs(video, title),
         },
     )
 
@@ -193,7 +186,7 @@ def delete_view(request: HttpRequest, pk: int, transcript_pk: int) -> HttpRespon
             "header_icon": "bin",
             "page_title": title,
             "header_title": f"{title}: {video.title}",
-            "breadcrumbs_items": _breadcrumbs(video, title),
+            "breadcrumbs_items": recording_breadcrumbs(video, title),
         },
     )
 

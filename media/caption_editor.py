@@ -47,6 +47,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from media.admin_pages import recording_breadcrumbs
 from media.caption_views import language_name
 from media.captions import Cue, format_timestamp
 from media.models import Transcript, TranscriptSource, Video
@@ -369,12 +370,9 @@ def editor_view(request: HttpRequest, pk: int, transcript_pk: int) -> HttpRespon
 
 
 def _breadcrumbs(video: Video, title: str) -> list[dict[str, str]]:
-    return [
-        {"url": reverse("media_videos:index"), "label": _("Recordings")},
-        {"url": reverse("media_videos:edit", args=[video.pk]), "label": video.title},
-        {"url": reverse("media_captions", args=[video.pk]), "label": _("Captions")},
-        {"url": "", "label": title},
-    ]
+    return recording_breadcrumbs(
+        video, title, via=[{"url": reverse("media_captions", args=[video.pk]), "label": _("Captions")}]
+    )
 
 
 def _gone(request: HttpRequest, video: Video) -> HttpResponse:

@@ -26,6 +26,7 @@ from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.widgets.button import Button
 
 from media import transcription
+from media.admin_pages import recording_screen
 from media.models import TranscriptionJob, TranscriptSource, Video
 from media.permissions import can_manage
 from media.states import State
@@ -99,14 +100,7 @@ def transcription_view(request: HttpRequest, video_id: int) -> TemplateResponse:
         "media/admin/transcription.html",
         {
             **transcription_context(video),
-            "header_icon": "doc-full",
-            "page_title": title,
-            "header_title": f"{title}: {video.title}",
-            "breadcrumbs_items": [
-                {"url": reverse("media_videos:index"), "label": _("Recordings")},
-                {"url": reverse("media_videos:edit", args=[video.pk]), "label": video.title},
-                {"url": "", "label": title},
-            ],
+            **recording_screen(video, title, "doc-full"),
         },
     )
 
