@@ -305,32 +305,16 @@ def retry_or_fail(video: Video, reason: str) -> str:
 
 
 def requeue_stalled() -> list[int]:
-    """Find videos whose processing died and retry them: quiet for WORKER_DEAD_AFTER_SECONDS and claimed by
-    a worker known dead, or quiet for VIDEO_STALE_AFTER_SECONDS whoever claimed them."""
-    now = timezone.now()
-    quiet = list(
-        Video.objects.filter(
-            state=State.PROCESSING, processing_heartbeat__lt=now - timedelta(seconds=workers.dead_after_seconds())
-        )
+    """Retry the conversions whose worker died (workers.requeue_stalled_jobs says which)."""
+    return workers.requeue_stalled_jobs(
+        Video.objects.all(),
+        heartbeat="processing_heartbeat",
+        worker="processing_worker",
+        processing=State.PROCESSING,
+        retry=lambda video: retry_or_fail(
+            video, _("The conversion was interrupted (the server or its worker stopped).")
+        ),
     )
-    dead = workers.dead_workers({video.processing_worker for video in quiet})
-    stale = now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
-    requeued = []
-    for video in quiet:
-        if video.processing_worker not in dead and video.processing_heartbeat >= stale:  # type: ignore[operator]
-            continue
-        with transaction.atomic():
-            # Still as it was read (a sign of life since, or another worker's upkeep, and it is left alone).
-            current = (
-                Video.objects.select_for_update()
-                .filter(pk=video.pk, state=State.PROCESSING, processing_heartbeat=video.processing_heartbeat)
-                .first()
-            )
-            if current is None:
-                continue
-            retry_or_fail(current, _("The conversion was interrupted (the server or its worker stopped)."))
-        requeued.append(video.pk)
-    return requeued
 
 
 def is_stale(video: Video) -> bool:

@@ -596,32 +596,17 @@ def retry_or_fail(job: TranscriptionJob, reason: str) -> str:
 
 
 def requeue_stalled() -> list[int]:
-    """Find transcriptions whose worker died and retry them (quiet for WORKER_DEAD_AFTER_SECONDS and claimed by a
-    worker known dead, or quiet for VIDEO_STALE_AFTER_SECONDS whoever claimed them): they resume at the first
-    chunk not saved. Run by the workers' housekeeping (WORKER_HOUSEKEEPING)."""
-    now = timezone.now()
-    quiet = list(
-        TranscriptionJob.objects.filter(
-            state=State.PROCESSING, heartbeat__lt=now - timedelta(seconds=workers.dead_after_seconds())
-        )
+    """Retry the transcriptions whose worker died (workers.requeue_stalled_jobs says which): they resume at the
+    first chunk not saved. Run by the workers' housekeeping (WORKER_HOUSEKEEPING)."""
+    return workers.requeue_stalled_jobs(
+        TranscriptionJob.objects.all(),
+        heartbeat="heartbeat",
+        worker="worker",
+        processing=State.PROCESSING,
+        retry=lambda job: retry_or_fail(
+            job, _("The transcription was interrupted (the server or its worker stopped).")
+        ),
     )
-    dead = workers.dead_workers({job.worker for job in quiet})
-    stale = now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
-    requeued = []
-    for job in quiet:
-        if job.worker not in dead and job.heartbeat >= stale:  # type: ignore[operator]
-            continue
-        with transaction.atomic():
-            current = (
-                TranscriptionJob.objects.select_for_update()
-                .filter(pk=job.pk, state=State.PROCESSING, heartbeat=job.heartbeat)
-                .first()
-            )
-            if current is None:  # a sign of life since it was read, or another worker took it back
-                continue
-            retry_or_fail(current, _("The transcription was interrupted (the server or its worker stopped)."))
-        requeued.append(job.pk)
-    return requeued
 
 
 @task(queue_name="transcribe", backend=settings.MEDIA_TASK_BACKEND)

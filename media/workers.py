@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import Callable, Collection, Iterator
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
@@ -115,3 +117,28 @@ def dead_workers(worker_ids: Collection[str]) -> set[str]:
     if not ids or _dead_workers is None:
         return set()
     return _dead_workers(ids, dead_after_seconds())
+
+
+def requeue_stalled_jobs(
+    jobs: Any, *, heartbeat: str, worker: str, processing: str, retry: Callable[[Any], object]
+) -> list[int]:
+    """The one rule for a job (a conversion, a transcription) whose worker died: among `jobs` in the state
+    `processing`, those quiet for WORKER_DEAD_AFTER_SECONDS and claimed by a worker known dead, or quiet for
+    VIDEO_STALE_AFTER_SECONDS whoever claimed them, are handed to `retry`, each locked and still as it was read
+    (a sign of life since, or another worker's upkeep, and it is left alone). Returns their ids."""
+    now = timezone.now()
+    quiet = list(jobs.filter(state=processing, **{f"{heartbeat}__lt": now - timedelta(seconds=dead_after_seconds())}))
+    dead = dead_workers({getattr(job, worker) for job in quiet})
+    stale = now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
+    requeued = []
+    for job in quiet:
+        if getattr(job, worker) not in dead and getattr(job, heartbeat) >= stale:
+            continue
+        with transaction.atomic():
+            as_read = {"pk": job.pk, "state": processing, heartbeat: getattr(job, heartbeat)}
+            current = jobs.select_for_update().filter(**as_read).first()
+            if current is None:
+                continue
+            retry(current)
+        requeued.append(job.pk)
+    return requeued
