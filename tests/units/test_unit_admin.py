@@ -21,7 +21,7 @@ def test_a_unit_with_staff_is_not_deleted_and_the_administrator_is_told_why(clie
     assert response.status_code == 200
     assert Unit.objects.filter(pk=hanoi.pk).exists()
     said = [str(message) for message in response.context["messages"]]
-    assert any("was not deleted" in text or "chưa bị xoá" in text for text in said), said
+    assert any("was not deleted" in text or "chưa bị xóa" in text for text in said), said
 
 
 def test_a_unit_nothing_belongs_to_is_deleted(client, quang_admin, supreme):
