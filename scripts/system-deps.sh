@@ -15,6 +15,7 @@ probe() {
         ffmpeg) command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null ;;
         gettext) command -v msgfmt >/dev/null ;;
         chromium) test -x /usr/bin/chromium ;;
+        nginx) test -x /usr/sbin/nginx ;;
         *) dpkg -s "$1" >/dev/null 2>&1 ;;
     esac
 }
