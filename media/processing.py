@@ -8,6 +8,10 @@ WORKER_DEAD_AFTER_SECONDS when the worker that claimed it is known dead (its own
 after VIDEO_STALE_AFTER_SECONDS otherwise. A live worker keeps its jobs' heartbeats fresh however slow they
 are (media.workers.keep_alive), so a job still running is never run twice. Work folders no running job owns
 (a killed worker's) are removed by `sweep_work_dir`, when workers start and in their housekeeping.
+
+Claiming, heartbeat, progress, retries and giving up are media/jobs.py's, shared with transcription: every write
+of a conversion is fenced on the video as its attempt claimed it, so a slow worker whose video was handed to
+another stops at its next write and never publishes over the other's work.
 """
 
 from __future__ import annotations
@@ -16,20 +20,17 @@ import contextlib
 import logging
 import secrets
 import shutil
-import time
-from collections.abc import Iterator
-from datetime import timedelta
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import children, workers
+from media import children, jobs
 from media.models import Rendition, UploadSession, Video
 from media.probe import MediaRejected, Probe, read_probe, validate
 from media.states import State
@@ -45,16 +46,17 @@ from media.transcode import (
 
 logger = logging.getLogger(__name__)
 
-PROGRESS_SAVE_SECONDS = 2.0
+COPY_BLOCK_BYTES = 8 * 1024 * 1024
 
 
 @contextlib.contextmanager
-def local_original(video: Video) -> Iterator[Path]:
+def local_original(video: Video, on_alive: Callable[[], None] | None = None) -> Iterator[Path]:
     """A path on this disk to the original, for ffprobe and ffmpeg.
 
     On the local filesystem storage, the stored file itself. On remote storage (S3 through
     django-storages), a copy downloaded into MEDIA_WORK_DIR for the time of the block, then deleted:
-    ffmpeg cannot read a storage name, and a URL would need credentials or a signature.
+    ffmpeg cannot read a storage name, and a URL would need credentials or a signature. `on_alive` is called
+    after each block downloaded (a job's heartbeat, through its lease: a job taken back stops there).
     """
     if isinstance(default_storage, FileSystemStorage):
         yield Path(default_storage.path(video.original.name))
@@ -64,7 +66,10 @@ def local_original(video: Video) -> Iterator[Path]:
     copy = folder / f"{video.key}-{secrets.token_hex(4)}{PurePosixPath(video.original.name).suffix.lower()}"
     try:
         with default_storage.open(video.original.name, "rb") as stored, copy.open("wb") as local:
-            shutil.copyfileobj(stored, local, 8 * 1024 * 1024)
+            while block := stored.read(COPY_BLOCK_BYTES):
+                local.write(block)
+                if on_alive is not None:
+                    on_alive()
         yield copy
     finally:
         copy.unlink(missing_ok=True)
@@ -123,13 +128,22 @@ def check_and_queue(video: Video, *, probe: Probe | None = None) -> Video:
     return video
 
 
+def probe_fields(probe: Probe) -> dict[str, object]:
+    """What ffprobe's answer sets on a Video."""
+    return {
+        "probe": probe.raw,
+        "duration": probe.duration,
+        "width": probe.display_width or None,
+        "height": probe.display_height or None,
+        "audio_only": probe.audio_only,
+    }
+
+
 def store_probe(video: Video, probe: Probe) -> None:
-    video.probe = probe.raw
-    video.duration = probe.duration
-    video.width = probe.display_width or None
-    video.height = probe.display_height or None
-    video.audio_only = probe.audio_only
-    video.save(update_fields=["probe", "duration", "width", "height", "audio_only"])
+    fields = probe_fields(probe)
+    for name, value in fields.items():
+        setattr(video, name, value)
+    video.save(update_fields=list(fields))
 
 
 def queue(video: Video, *, reset_attempts: bool = True, attempts: int | None = None) -> None:
@@ -147,69 +161,46 @@ def queue(video: Video, *, reset_attempts: bool = True, attempts: int | None = N
 
 def claim(video_id: int) -> Video | None:
     """Take a queued video for processing; None when it is not (or no longer) queued."""
-    now = timezone.now()
-    claimed = Video.objects.filter(pk=video_id, state=State.QUEUED).update(
-        state=State.PROCESSING,
-        attempts=F("attempts") + 1,
-        progress=0,
-        eta_seconds=None,
-        processing_heartbeat=now,
-        processing_started_at=now,
-        processing_worker=workers.current_worker(),
-    )
-    return Video.objects.get(pk=video_id) if claimed else None
+    return jobs.claim(jobs.VIDEO, video_id, progress=0, eta_seconds=None)
 
 
-class ProgressReporter:
-    """Saves progress, time left and a heartbeat at most every couple of seconds."""
-
-    def __init__(self, video: Video) -> None:
-        self.video = video
-        self.started = time.monotonic()
-        self.last_save = 0.0
-
-    def __call__(self, seconds_done: float) -> None:
-        now = time.monotonic()
-        if now - self.last_save < PROGRESS_SAVE_SECONDS:
-            return
-        self.last_save = now
-        duration = self.video.duration or 0
-        percent = min(99.0, 100.0 * seconds_done / duration) if duration else 0.0
-        elapsed = now - self.started
-        eta = int(elapsed * (100.0 - percent) / percent) if percent > 1 else None
-        Video.objects.filter(pk=self.video.pk, state=State.PROCESSING).update(
-            progress=round(percent, 1), eta_seconds=eta, processing_heartbeat=timezone.now()
-        )
-
-    def alive(self) -> None:
-        """A sign of life without a percentage (poster, storyboard): only the heartbeat moves."""
-        now = time.monotonic()
-        if now - self.last_save < PROGRESS_SAVE_SECONDS:
-            return
-        self.last_save = now
-        Video.objects.filter(pk=self.video.pk, state=State.PROCESSING).update(processing_heartbeat=timezone.now())
+def ProgressReporter(video: Video) -> jobs.Progress:
+    """Progress, time left and heartbeat of the conversion of `video` as claimed (media.jobs.Progress)."""
+    return jobs.Progress(jobs.Lease(jobs.VIDEO, video), video.duration or 0)
 
 
 def process(video_id: int) -> str:
-    """Transcode a queued video. Returns the state it ends in."""
+    """Transcode a queued video. Returns the state it ends in ("skipped": not queued, or taken back)."""
     video = claim(video_id)
     if video is None:
         return "skipped"
-    with workers.running("video", video.pk):
-        return _process(video)
+    lease = jobs.Lease(jobs.VIDEO, video)
+    with lease.running():
+        return _process(video, lease)
 
 
-def _process(video: Video) -> str:
+def _process(video: Video, lease: jobs.Lease) -> str:
+    """One attempt. Every write goes through `lease`: once the video was handed to another worker, the next
+    one raises JobLost and this attempt stops, removing what it made (work folder, published folder) and
+    leaving the video's rows to the worker that holds it now."""
     work = Path(settings.MEDIA_WORK_DIR) / f"{video.key}-{video.attempts}"
     prefix = f"videos/{video.key}/hls-{video.attempts}-{secrets.token_hex(4)}"
+    reporter = jobs.Progress(lease, video.duration or 0)
     try:
-        with local_original(video) as source:
+        with local_original(video, on_alive=reporter.alive) as source:
             probe = read_probe(video.probe) if video.probe else validate(source)
             if not video.probe:
-                store_probe(video, probe)
-            reporter = ProgressReporter(video)
+                lease.write(**probe_fields(probe))
+                reporter.total = probe.duration or 0
             outputs = transcode(source, probe, work, on_progress=reporter, on_alive=reporter.alive)
-        publish_folder(outputs.folder, prefix)
+        publish_folder(outputs.folder, prefix, on_alive=reporter.alive)
+        previous = _point_to(lease, outputs, prefix)
+    except jobs.JobLost as lost:
+        shutil.rmtree(work, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            delete_folder(prefix)  # what this attempt published, if it got that far: never pointed at
+        logger.warning("conversion stopped: %s", lost)
+        return "skipped"
     except (MediaRejected, TranscodeError) as failure:
         shutil.rmtree(work, ignore_errors=True)
         message = (
@@ -218,58 +209,56 @@ def _process(video: Video) -> str:
             else _("The conversion failed. The original is kept; an administrator can see the details in the log.")
         )
         logger.warning("transcode of video %s failed: %s", video.pk, failure)
-        video.refresh_from_db()
-        video.move_to(State.FAILED, error=str(message), eta_seconds=None)
-        return State.FAILED
+        return lease.settle(lambda current: _fail(current, str(message)))
     except TranscodeStalled as stalled:
         shutil.rmtree(work, ignore_errors=True)
         logger.warning("transcode of video %s stalled: %s", video.pk, stalled)
-        video.refresh_from_db()
-        return retry_or_fail(video, _("The conversion stopped making progress."))
+        return lease.settle(lambda current: retry_or_fail(current, _("The conversion stopped making progress.")))
     except TranscodeKilled as killed:
         shutil.rmtree(work, ignore_errors=True)
         logger.warning("transcode of video %s interrupted: %s", video.pk, killed)
-        video.refresh_from_db()
         if children.stopping():  # its worker is stopping (SIGTERM): not the file's fault, not an attempt
-            queue(video, reset_attempts=False, attempts=max(0, video.attempts - 1))
-            return State.QUEUED
-        return retry_or_fail(video, _("The conversion was stopped by the server (for example, out of memory)."))
+            return lease.settle(_put_back)
+        return lease.settle(
+            lambda current: retry_or_fail(
+                current, _("The conversion was stopped by the server (for example, out of memory).")
+            )
+        )
     except Exception:
         # Anything else (a full disk, a storage or database error, a bug): never leave the video
-        # "processing" for ever nor its half-made work on the disk.
+        # "processing" for ever nor its half-made work on the disk or in storage.
         shutil.rmtree(work, ignore_errors=True)
         with contextlib.suppress(Exception):
             delete_folder(prefix)  # whatever part of it a failed publication left in storage
         logger.exception("transcode of video %s failed unexpectedly", video.pk)
-        return _recover(video.pk, _("The conversion stopped because of an unexpected error."))
+        return lease.settle(
+            lambda current: retry_or_fail(current, _("The conversion stopped because of an unexpected error."))
+        )
     except BaseException:  # the worker is exiting (a second Ctrl-C, SystemExit): no half-made work left behind
         shutil.rmtree(work, ignore_errors=True)
         raise
-    previous = video.output_dir
-    try:
-        _point_to(video, outputs, prefix)
-    except Exception:
-        with contextlib.suppress(Exception):
-            delete_folder(prefix)
-        logger.exception("publishing video %s failed", video.pk)
-        return _recover(video.pk, _("The conversion stopped because of an unexpected error."))
     if previous and previous != prefix:
         delete_folder(previous)
     return State.READY
 
 
-def _recover(video_id: int, reason: str) -> str:
-    """After an unexpected error: retry (or fail for good), if the video is still ours to handle."""
-    video = Video.objects.filter(pk=video_id).first()
-    if video is None or video.state != State.PROCESSING:
-        return video.state if video is not None else "skipped"
-    return retry_or_fail(video, reason)
+def _fail(video: Video, message: str) -> str:
+    video.move_to(State.FAILED, error=message, eta_seconds=None)
+    return State.FAILED
 
 
-def _point_to(video: Video, outputs: Outputs, prefix: str) -> None:
-    """Point the video at its newly published outputs, in one transaction."""
+def _put_back(video: Video) -> str:
+    """Queue again without counting this attempt: it was stopped with its worker, it did not fail."""
+    queue(video, reset_attempts=False, attempts=max(0, video.attempts - 1))
+    return State.QUEUED
+
+
+def _point_to(lease: jobs.Lease, outputs: Outputs, prefix: str) -> str:
+    """Point the video at its newly published outputs, in one transaction on the row as this attempt claimed
+    it (JobLost when it was taken back). Returns the folder it pointed at before."""
     with transaction.atomic():
-        video.refresh_from_db()
+        video = lease.lock()
+        previous = video.output_dir
         video.renditions.all().delete()
         Rendition.objects.bulk_create(
             Rendition(
@@ -289,28 +278,24 @@ def _point_to(video: Video, outputs: Outputs, prefix: str) -> None:
             error="",
             processed_at=timezone.now(),
         )
+    return previous
 
 
 def retry_or_fail(video: Video, reason: str) -> str:
-    if video.attempts < settings.VIDEO_MAX_ATTEMPTS:
-        queue(video, reset_attempts=False)
-        return State.QUEUED
-    video.move_to(
-        State.FAILED,
-        error=_("%(reason)s It was tried %(count)d times; the original is kept and it can be retried by hand.")
-        % {"reason": reason, "count": video.attempts},
-        eta_seconds=None,
+    return jobs.retry_or_fail(
+        video,
+        requeue=lambda row: queue(row, reset_attempts=False),
+        given_up=lambda count: (
+            _("%(reason)s It was tried %(count)d times; the original is kept and it can be retried by hand.")
+            % {"reason": reason, "count": count}
+        ),
     )
-    return State.FAILED
 
 
 def requeue_stalled() -> list[int]:
     """Retry the conversions whose worker died (workers.requeue_stalled_jobs says which)."""
-    return workers.requeue_stalled_jobs(
-        Video.objects.all(),
-        heartbeat="processing_heartbeat",
-        worker="processing_worker",
-        processing=State.PROCESSING,
+    return jobs.requeue_stalled(
+        jobs.VIDEO,
         retry=lambda video: retry_or_fail(
             video, _("The conversion was interrupted (the server or its worker stopped).")
         ),
@@ -320,15 +305,7 @@ def requeue_stalled() -> list[int]:
 def is_stale(video: Video) -> bool:
     """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS, or for WORKER_DEAD_AFTER_SECONDS
     with the worker that claimed it known dead: its worker has died."""
-    if video.state != State.PROCESSING:
-        return False
-    heartbeat = video.processing_heartbeat
-    now = timezone.now()
-    if heartbeat is None or heartbeat < now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS):
-        return True
-    return heartbeat < now - timedelta(seconds=workers.dead_after_seconds()) and bool(
-        workers.dead_workers({video.processing_worker})
-    )
+    return jobs.is_stale(jobs.VIDEO, video)
 
 
 def can_retry(video: Video) -> bool:

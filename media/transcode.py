@@ -24,7 +24,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage, default_storage
 
-from media import children
+from media import children, files
 from media.commands import EncodingSettings, ladder_args, poster_args, storyboard_args, waveform_poster_args
 from media.ladder import Rung, ladder_for
 from media.probe import Probe
@@ -273,17 +273,25 @@ def transcode(
     )
 
 
-def publish_folder(local: Path, prefix: str) -> None:
-    """Put the finished working folder into storage under `prefix`, whole."""
+def publish_folder(local: Path, prefix: str, on_alive: Callable[[], None] | None = None) -> None:
+    """Put the finished working folder into storage under `prefix`, whole.
+
+    On the local filesystem a rename, its files and folders given the modes of stored media (media.files); on
+    remote storage an upload file by file, `on_alive` called after each one (the job's heartbeat, through its
+    lease: an upload of hours shows the job alive, and a job taken back meanwhile stops at the next file).
+    """
     if isinstance(default_storage, FileSystemStorage):
         target = Path(default_storage.path(prefix))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        files.make_dirs(target.parent)
+        files.share_tree(local)
         shutil.move(str(local), str(target))  # a rename when var/ holds both, as it does by default
         return
     for path in sorted(local.rglob("*")):
         if path.is_file():
             with path.open("rb") as handle:
                 default_storage.save(f"{prefix}/{path.relative_to(local).as_posix()}", handle)
+            if on_alive is not None:
+                on_alive()
     shutil.rmtree(local)
 
 

@@ -1,7 +1,8 @@
 """Automatic transcription of recordings: faster-whisper on the "transcribe" queue, a chunk at a time.
 
 A TranscriptionJob per recording part carries what editors see (state, progress, time left, error), like
-the conversion in media/processing.py, and is claimed, retried and requeued the same way. Decisions a
+the conversion in media/processing.py, and is claimed, kept alive, retried and requeued by the same code
+(media/jobs.py): every write is fenced on the job as its attempt claimed it. Decisions a
 newcomer would question:
 
 - Nothing is downloaded at run time: the model is a folder set in WHISPER_MODEL_DIR (a CTranslate2
@@ -28,18 +29,16 @@ import contextlib
 import itertools
 import logging
 import os
-import time
 import unicodedata
 import wave
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -48,7 +47,8 @@ from django.utils.translation import gettext as _
 import numpy as np
 from django_tasks import task
 
-from media import children, workers
+from media import children, jobs
+from media.jobs import JobLost, eta_seconds  # noqa: F401 (their names here before media/jobs.py)
 from media.models import DraftSegment, Transcript, TranscriptionJob, TranscriptSource, Video
 from media.probe import read_probe
 from media.processing import local_original
@@ -59,7 +59,6 @@ from media.transcripts import save_transcript
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16_000
-PROGRESS_SAVE_SECONDS = 2.0
 # How far past the target length a chunk may run to find a silence, as a share of the chunk length.
 LOOKAHEAD_SHARE = 0.1
 # Pauses of half a second (people breathing between phrases) end a speech region, so a chunk finds a place
@@ -79,10 +78,6 @@ class ModelMissing(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.message = _("No speech recognition model is installed on the server. Ask an administrator.")
-
-
-class JobLost(Exception):
-    """The job is no longer this worker's (requeued after a stall and claimed again, or deleted)."""
 
 
 @dataclass(frozen=True)
@@ -165,14 +160,6 @@ def drop_repetitions(cues: Iterable[Cue], max_repeats: int = MAX_REPEATS) -> lis
         else:
             kept.extend(run)
     return kept
-
-
-def eta_seconds(*, done: float, total: float, resumed_from: float, elapsed: float) -> int | None:
-    """Time left, from the pace of this attempt alone (audio seconds done per second since it started)."""
-    progressed = done - resumed_from
-    if progressed <= 0 or elapsed <= 0 or total <= 0 or progressed < 0.01 * total:
-        return None
-    return int(max(0.0, total - done) * elapsed / progressed)
 
 
 def model_problem(folder: str | os.PathLike[str]) -> str | None:
@@ -345,14 +332,7 @@ def _requeue(job: TranscriptionJob, *, user: Any = None, reset_attempts: bool) -
 def is_stale(job: TranscriptionJob) -> bool:
     """Processing, but without a sign of life for VIDEO_STALE_AFTER_SECONDS, or for WORKER_DEAD_AFTER_SECONDS
     with the worker that claimed it known dead: its worker has died."""
-    if job.state != State.PROCESSING:
-        return False
-    now = timezone.now()
-    if job.heartbeat is None or job.heartbeat < now - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS):
-        return True
-    return job.heartbeat < now - timedelta(seconds=workers.dead_after_seconds()) and bool(
-        workers.dead_workers({job.worker})
-    )
+    return jobs.is_stale(jobs.TRANSCRIPTION, job)
 
 
 def can_retry(job: TranscriptionJob) -> bool:
@@ -371,62 +351,19 @@ def retry(job: TranscriptionJob, *, user: Any = None) -> None:
 
 def claim(job_id: int) -> TranscriptionJob | None:
     """Take a queued job; None when it is not (or no longer) queued."""
-    now = timezone.now()
-    claimed = TranscriptionJob.objects.filter(pk=job_id, state=State.QUEUED).update(
-        state=State.PROCESSING,
-        attempts=F("attempts") + 1,
-        eta_seconds=None,
-        heartbeat=now,
-        started_at=now,
-        worker=workers.current_worker(),
-    )
-    return TranscriptionJob.objects.select_related("video").get(pk=job_id) if claimed else None
+    job = jobs.claim(jobs.TRANSCRIPTION, job_id, eta_seconds=None)
+    return TranscriptionJob.objects.select_related("video").get(pk=job.pk) if job is not None else None
 
 
-def _mine(job: TranscriptionJob) -> QuerySet[TranscriptionJob]:
-    """This worker's job row, as a queryset: still processing, and by this attempt."""
-    return TranscriptionJob.objects.filter(pk=job.pk, state=State.PROCESSING, attempts=job.attempts)
+def lease(job: TranscriptionJob) -> jobs.Lease:
+    """This worker's hold on `job` as claimed: every write goes through it (media.jobs)."""
+    return jobs.Lease(jobs.TRANSCRIPTION, job)
 
 
-class Progress:
-    """Saves progress, time left and a heartbeat at most every couple of seconds."""
-
-    def __init__(self, job: TranscriptionJob, total: float, resumed_from: float) -> None:
-        self.job = job
-        self.total = total
-        self.resumed_from = resumed_from
-        self.started = time.monotonic()
-        self.last_save = 0.0
-
-    def fields(self, done: float) -> dict[str, object]:
-        percent = min(99.0, 100.0 * done / self.total) if self.total else 0.0
-        eta = eta_seconds(
-            done=done, total=self.total, resumed_from=self.resumed_from, elapsed=time.monotonic() - self.started
-        )
-        return {"progress": round(percent, 1), "eta_seconds": eta, "heartbeat": timezone.now()}
-
-    def __call__(self, done: float) -> None:
-        now = time.monotonic()
-        if now - self.last_save < PROGRESS_SAVE_SECONDS:
-            return
-        self.last_save = now
-        if not _mine(self.job).update(**self.fields(done)):
-            raise JobLost(f"transcription job {self.job.pk} was taken back")
-
-    def alive(self, _seconds: float = 0) -> None:
-        now = time.monotonic()
-        if now - self.last_save < PROGRESS_SAVE_SECONDS:
-            return
-        self.last_save = now
-        if not _mine(self.job).update(heartbeat=timezone.now()):
-            raise JobLost(f"transcription job {self.job.pk} was taken back")
-
-
-def save_chunk(job: TranscriptionJob, cues: list[Cue], until: float, progress: Progress) -> None:
+def save_chunk(job: TranscriptionJob, cues: list[Cue], until: float, progress: jobs.Progress) -> None:
     """Keep a chunk's cues and move ``done_seconds`` to its end, together or not at all."""
     with transaction.atomic():
-        if not _mine(job).update(done_seconds=until, **progress.fields(until)):
-            raise JobLost(f"transcription job {job.pk} was taken back")
+        progress.lease.write(done_seconds=until, **progress.fields(until))
         DraftSegment.objects.filter(job=job, start__gte=job.done_seconds).delete()  # belt and braces
         DraftSegment.objects.bulk_create(
             DraftSegment(job=job, start=cue.start, end=cue.end, text=cue.text) for cue in cues
@@ -444,7 +381,7 @@ def transcribe_chunks(
     after_chunk: Callable[[TranscriptionJob], None] | None = None,
 ) -> None:
     """From ``job.done_seconds`` to the end of `audio`, a chunk at a time, each saved as soon as it is done."""
-    progress = Progress(job, total, job.done_seconds)
+    progress = jobs.Progress(lease(job), total, job.done_seconds)
     lookahead = chunk_seconds * LOOKAHEAD_SHARE
     while job.done_seconds < total - 0.01:
         start = job.done_seconds
@@ -470,9 +407,7 @@ def transcribe_chunks(
 def finish(job: TranscriptionJob) -> None:
     """Turn the drafts into the part's machine transcript (not reviewed) and mark the job ready."""
     with transaction.atomic():
-        locked = _mine(job).select_for_update().first()
-        if locked is None:
-            raise JobLost(f"transcription job {job.pk} was taken back")
+        locked = lease(job).lock()
         drafts = list(job.drafts.order_by("start", "id"))
         cues = drop_repetitions(Cue(start=d.start, end=d.end, text=d.text) for d in drafts)
         save_transcript(job.video, cues, source=TranscriptSource.MACHINE, language=job.language, reviewed=False)
@@ -504,7 +439,7 @@ def transcribe(
     job = claim(job_id)
     if job is None:
         return "skipped"
-    with workers.running("transcription", job.pk):
+    with lease(job).running():
         return _transcribe(job, chunk_seconds=chunk_seconds, after_chunk=after_chunk)
 
 
@@ -520,14 +455,14 @@ def _transcribe(
     try:
         model = load_model()
         job.model_name = Path(settings.WHISPER_MODEL_DIR).name
-        progress = Progress(job, job.video.duration or 0, job.done_seconds)
-        with local_original(job.video) as source:
+        progress = jobs.Progress(lease(job), job.video.duration or 0, job.done_seconds)
+        with local_original(job.video, on_alive=progress.alive) as source:
             total = extract_audio(source, audio, on_progress=progress.alive)
-        _mine(job).update(audio_seconds=total, model_name=job.model_name, heartbeat=timezone.now())
+        progress.lease.write(audio_seconds=total, model_name=job.model_name, heartbeat=timezone.now())
         transcribe_chunks(job, model, audio, total, chunk_seconds=chunk_seconds, after_chunk=after_chunk)
         del model
         finish(job)
-    except JobLost as lost:
+    except jobs.JobLost as lost:
         logger.warning("%s", lost)
         return "skipped"
     except ModelMissing as missing:
@@ -554,55 +489,51 @@ def _transcribe(
 
 
 def _fail(job: TranscriptionJob, message: str) -> str:
-    current = _mine(job).first()
-    if current is None:
-        return "skipped"
-    current.move_to(State.FAILED, error=message, eta_seconds=None)
-    return State.FAILED
+    def fail(current: TranscriptionJob) -> str:
+        current.move_to(State.FAILED, error=message, eta_seconds=None)
+        return State.FAILED
+
+    return lease(job).settle(fail)
 
 
 def _put_back(job: TranscriptionJob) -> str:
     """Queue again without counting this attempt: it was stopped with its worker, it did not fail."""
-    current = _mine(job).first()
-    if current is None:
-        return "skipped"
-    with transaction.atomic():
+
+    def put_back(current: TranscriptionJob) -> str:
         _requeue(current, reset_attempts=False)
         TranscriptionJob.objects.filter(pk=job.pk, attempts__gt=0).update(attempts=F("attempts") - 1)
         transaction.on_commit(lambda: transcribe_recording.enqueue(job.pk))
-    return State.QUEUED
+        return State.QUEUED
+
+    return lease(job).settle(put_back)
 
 
 def _recover(job: TranscriptionJob, reason: str) -> str:
-    current = _mine(job).first()
-    if current is None:
-        return "skipped"
-    return retry_or_fail(current, reason)
+    return lease(job).settle(lambda current: retry_or_fail(current, reason))
 
 
 def retry_or_fail(job: TranscriptionJob, reason: str) -> str:
     """After a failure that may not happen again: queue once more (it resumes), up to VIDEO_MAX_ATTEMPTS."""
-    if job.attempts < settings.VIDEO_MAX_ATTEMPTS:
-        _requeue(job, reset_attempts=False)
-        transaction.on_commit(lambda: transcribe_recording.enqueue(job.pk))
-        return State.QUEUED
-    job.move_to(
-        State.FAILED,
-        error=_("%(reason)s It was tried %(count)d times; what was transcribed is kept and it can be resumed by hand.")
-        % {"reason": reason, "count": job.attempts},
-        eta_seconds=None,
+
+    def requeue(current: TranscriptionJob) -> None:
+        _requeue(current, reset_attempts=False)
+        transaction.on_commit(lambda: transcribe_recording.enqueue(current.pk))
+
+    return jobs.retry_or_fail(
+        job,
+        requeue=requeue,
+        given_up=lambda count: (
+            _("%(reason)s It was tried %(count)d times; what was transcribed is kept and it can be resumed by hand.")
+            % {"reason": reason, "count": count}
+        ),
     )
-    return State.FAILED
 
 
 def requeue_stalled() -> list[int]:
     """Retry the transcriptions whose worker died (workers.requeue_stalled_jobs says which): they resume at the
     first chunk not saved. Run by the workers' housekeeping (WORKER_HOUSEKEEPING)."""
-    return workers.requeue_stalled_jobs(
-        TranscriptionJob.objects.all(),
-        heartbeat="heartbeat",
-        worker="worker",
-        processing=State.PROCESSING,
+    return jobs.requeue_stalled(
+        jobs.TRANSCRIPTION,
         retry=lambda job: retry_or_fail(
             job, _("The transcription was interrupted (the server or its worker stopped).")
         ),

@@ -51,7 +51,7 @@ def worker_status() -> dict[str, dict[str, Any]]:
 # --- The worker this process is, the jobs it runs, the workers known dead ------------------------------
 
 _worker_id = ""
-_running: dict[str, set[int]] = {"video": set(), "transcription": set()}
+_running: dict[str, dict[int, int | None]] = {"video": {}, "transcription": {}}
 _running_lock = threading.Lock()
 _dead_workers: Callable[[Collection[str], float], set[str]] | None = None
 
@@ -68,34 +68,40 @@ def current_worker() -> str:
 
 
 @contextlib.contextmanager
-def running(kind: str, pk: int) -> Iterator[None]:
-    """While the block runs, job `pk` of `kind` ("video", "transcription") is one this process is running."""
+def running(kind: str, pk: int, attempt: int | None = None) -> Iterator[None]:
+    """While the block runs, job `pk` of `kind` ("video", "transcription") is one this process is running, at
+    `attempt` (its heartbeat is only kept while the row is still at that attempt: see media.jobs)."""
     with _running_lock:
-        _running[kind].add(pk)
+        _running[kind][pk] = attempt
     try:
         yield
     finally:
         with _running_lock:
-            _running[kind].discard(pk)
+            if _running[kind].get(pk) == attempt:
+                del _running[kind][pk]
 
 
 def keep_alive(worker_id: str) -> None:
     """Touch the heartbeat of the jobs this process is running for `worker_id` (the worker's side thread calls
     this at each beat): a slow step with no progress to report (a long download, an upload to storage) still
     shows its job alive, so it is never taken for dead and run twice."""
-    from media.models import TranscriptionJob, Video
+    from django.db.models import Q
+
+    from media.jobs import TRANSCRIPTION, VIDEO
     from media.states import State
 
     with _running_lock:
-        videos, transcriptions = set(_running["video"]), set(_running["transcription"])
+        running_now = {kind: dict(jobs) for kind, jobs in _running.items()}
     now = timezone.now()
-    if videos:
-        Video.objects.filter(pk__in=videos, state=State.PROCESSING, processing_worker=worker_id).update(
-            processing_heartbeat=now
-        )
-    if transcriptions:
-        TranscriptionJob.objects.filter(pk__in=transcriptions, state=State.PROCESSING, worker=worker_id).update(
-            heartbeat=now
+    for kind in (VIDEO, TRANSCRIPTION):
+        jobs = running_now.get(kind.name) or {}
+        if not jobs:
+            continue
+        which = Q()
+        for pk, attempt in jobs.items():
+            which |= Q(pk=pk) if attempt is None else Q(pk=pk, attempts=attempt)
+        kind.model._default_manager.filter(which, state=State.PROCESSING, **{kind.worker: worker_id}).update(
+            **{kind.heartbeat: now}
         )
 
 
