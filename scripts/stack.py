@@ -309,6 +309,8 @@ def run_step(step: str, argv: list[str], environ: dict[str, str], *, log_name: s
 def postgres_up(state: dict[str, Any]) -> str:
     import psycopg
 
+    if os.environ.get("STACK_POSTGRES") == "private":  # to try the fallback where a service answers
+        return private_cluster(state)
     try:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
@@ -561,8 +563,8 @@ def up(args: argparse.Namespace) -> int:
         say(f"(All logs: {LOGS.relative_to(ROOT)}/.) Stopping what started…")
         down(argparse.Namespace(quiet=True))
         return 1
-    except BaseException:
-        say("Interrupted: stopping what started…")
+    except BaseException as exc:
+        say(f"Stopped by {type(exc).__name__}: {exc}. Stopping what started… (logs: var/stack/logs/)")
         down(argparse.Namespace(quiet=True))
         raise
 
@@ -816,7 +818,25 @@ def main(argv: list[str] | None = None) -> int:
     render_parser.add_argument("--behind-proxy", action="store_true", help="plain HTTP behind a TLS terminator")
     render_parser.set_defaults(func=render_nginx)
     args = parser.parse_args(argv)
+    if args.command in ("up", "down"):
+        with one_at_a_time():
+            return args.func(args)
     return args.func(args)
+
+
+@contextlib.contextmanager
+def one_at_a_time():
+    """`up` and `down` share var/stack/: a second one waits until the first has finished."""
+    import fcntl
+
+    STACK.mkdir(parents=True, exist_ok=True)
+    with (STACK / ".lock").open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say("Another scripts/stack.py up/down is running: waiting for it to finish…")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 if __name__ == "__main__":

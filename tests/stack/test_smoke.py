@@ -1,0 +1,345 @@
+"""The loopback production stack through nginx (`make stack-test`): what a user does, and what the deployment
+promises (deploy/README.md) — TLS and the redirect to it, static files and their caching, media sent by nginx from
+the object store after the portal's check, an upload converted by an RQ worker and played over signed HLS, the
+client address nobody can forge, and no error kept in a cache.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import time
+import uuid
+import zlib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+import pytest
+
+pytestmark = pytest.mark.stack
+
+LONG_CACHE = "max-age=31536000"
+CONVERSION_SECONDS = 300
+
+
+def test_healthz_answers_ok_through_nginx(https):
+    answer = https().get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json()["status"] == "ok"
+
+
+def test_plain_http_is_sent_to_https(stack, https):
+    answer = https().get(urljoin(stack["http_url"], "/dang-nhap/?next=/"), allow_redirects=False)
+    assert answer.status_code == 301
+    assert answer.headers["Location"] == urljoin(stack["url"], "/dang-nhap/?next=/")
+
+
+def test_a_user_logs_in_and_reads_the_home_page_compressed(https):
+    anonymous = https().get("/", allow_redirects=False)
+    assert anonymous.status_code == 302
+    assert "/dang-nhap/" in anonymous.headers["Location"]
+
+    viewer = https("viewer")
+    page = viewer.get("/", headers={"Accept-Encoding": "gzip"})
+    assert page.status_code == 200
+    assert "Đăng xuất" in page.text or "dang-xuat" in page.text
+    assert page.headers.get("Content-Encoding") == "gzip"
+    # Cookies only ever travel over HTTPS (portal.settings.production behind nginx's X-Forwarded-Proto).
+    assert all(cookie.secure for cookie in viewer.cookies)
+
+
+def test_a_search_finds_the_demo_trainings(https):
+    viewer = https("viewer")
+    page = viewer.get("/tim-kiem/", params={"q": "kiểm sát"})
+    assert page.status_code == 200
+    assert "Kiểm sát" in page.text
+    api = viewer.get("/api/v1/search/", params={"q": "kiểm sát"})
+    assert api.status_code == 200
+    assert api.json()["results"], api.text[:500]
+
+
+def test_fingerprinted_static_files_are_cached_long_and_others_revalidated(https):
+    session = https()
+    page = session.get("/dang-nhap/").text
+    stylesheet = re.search(r'href="(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
+    assert stylesheet, "the login page links no fingerprinted stylesheet"
+    fingerprinted = session.get(stylesheet.group(1), headers={"Accept-Encoding": "gzip"})
+    assert fingerprinted.status_code == 200
+    assert fingerprinted.headers["Cache-Control"] == f"public, {LONG_CACHE}, immutable"
+    assert fingerprinted.headers.get("Content-Encoding") == "gzip"
+    plain_name = re.sub(r"\.[0-9a-f]{12}\.css$", ".css", stylesheet.group(1))
+    plain = session.get(plain_name)
+    assert plain.status_code == 200
+    assert LONG_CACHE not in plain.headers.get("Cache-Control", "")
+
+
+def test_errors_are_never_cached(https):
+    session = https("viewer")
+    missing_static = session.get("/static/css/nowhere.0123456789ab.css")
+    assert missing_static.status_code == 404
+    assert "max-age" not in missing_static.headers.get("Cache-Control", "")
+    missing_page = session.get("/khong-co-trang-nay/")
+    assert missing_page.status_code == 404
+    assert missing_page.headers.get("Cache-Control", "").startswith("no-store") or "no-store" in (
+        missing_page.headers.get("Cache-Control", "")
+    )
+
+
+def test_the_internal_media_location_is_not_reachable_from_outside(https):
+    answer = https("admin").get("/protected-media/documents/anything.pdf")
+    assert answer.status_code == 404
+
+
+# --- media from the object store, after the portal's check ------------------------------------------------------
+
+
+def _one(db, sql: str, *params: Any) -> tuple:
+    row = db.execute(sql, params).fetchone()
+    assert row, f"no row for {sql}"
+    return row
+
+
+def _keys(s3, stack, prefix: str) -> list[str]:
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=stack["s3"]["bucket"], Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
+
+
+def _stored(s3, stack, name: str) -> bytes:
+    return s3.get_object(Bucket=stack["s3"]["bucket"], Key=name)["Body"].read()
+
+
+def test_a_document_is_sent_by_nginx_from_the_object_store(stack, https, stack_db, s3):
+    document_id, name = _one(stack_db, "SELECT id, file FROM wagtaildocs_document ORDER BY id LIMIT 1")
+    url = f"/documents/{document_id}/{Path(name).name}"
+    answer = https("viewer").get(url)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["Content-Type"] == "application/pdf"
+    assert answer.content == _stored(s3, stack, name)
+    anonymous = https().get(url, allow_redirects=False)
+    assert anonymous.status_code in (302, 403, 404)
+    assert anonymous.content != answer.content
+
+
+def test_a_slide_thumbnail_is_sent_by_nginx_from_the_object_store(stack, https, stack_db, s3):
+    deck_document, number, image = _one(
+        stack_db,
+        "SELECT d.document_id, s.number, s.thumbnail FROM trainings_slide s "
+        "JOIN trainings_slidedeck d ON d.id = s.deck_id WHERE s.thumbnail <> '' ORDER BY s.id LIMIT 1",
+    )
+    url = f"/trang-chieu/{deck_document}/{number}.jpg"
+    answer = https("viewer").get(url)
+    assert answer.status_code == 200, answer.text[:300]
+    assert answer.headers["Content-Type"] == "image/jpeg"
+    assert answer.content == _stored(s3, stack, image)
+    anonymous = https().get(url, allow_redirects=False)
+    assert anonymous.status_code in (302, 403, 404)
+
+
+def test_an_original_is_sent_to_editors_only(stack, https, stack_db, s3):
+    key, original = _one(stack_db, "SELECT key, original FROM media_video WHERE original <> '' ORDER BY id LIMIT 1")
+    url = f"/media/v/{key}/goc/"
+    answer = https("editor").get(url, headers={"Range": "bytes=0-1023"})
+    assert answer.status_code == 206, answer.text[:300]
+    assert answer.content == _stored(s3, stack, original)[:1024]
+    assert https("viewer").get(url).status_code == 404
+    assert https().get(url, allow_redirects=False).status_code in (302, 403, 404)
+
+
+def test_a_file_missing_from_the_store_answers_404_without_the_long_cache(stack, https, stack_db, s3):
+    rows = stack_db.execute(
+        "SELECT d.document_id, s.number, s.thumbnail FROM trainings_slide s "
+        "JOIN trainings_slidedeck d ON d.id = s.deck_id WHERE s.thumbnail <> '' ORDER BY s.id DESC"
+    ).fetchall()
+    present = set(_keys(s3, stack, "slides/"))
+    deck_document, number, image = next(row for row in rows if row[2] in present)  # the last one still stored
+    viewer = https("viewer")
+    url = f"/trang-chieu/{deck_document}/{number}.jpg"
+    assert viewer.get(url).headers["Cache-Control"].endswith("immutable")  # what the portal says of a thumbnail
+    s3.delete_object(Bucket=stack["s3"]["bucket"], Key=image)
+    missing = viewer.get(url)
+    assert missing.status_code == 404
+    assert missing.headers.get("Cache-Control") == "no-store"
+
+
+# --- an upload, its conversion by an RQ worker, HLS playback ----------------------------------------------------
+
+
+def _tiny_video(folder: Path) -> Path:
+    path = folder / "tap-huan-thu.mp4"
+    subprocess.run(
+        ["ffmpeg", "-nostdin", "-loglevel", "error", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100", "-t", "4", "-c:v", "libx264",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+def _upload(session, path: Path) -> int:
+    data = path.read_bytes()
+    headers = session.csrf_headers()
+    created = session.post(
+        "/media/tai-len/",
+        data=json.dumps({"filename": path.name, "size": len(data), "title": "Tập huấn thử qua nginx"}),
+        headers={**headers, "Content-Type": "application/json", "Accept": "application/json"},
+    )
+    assert created.status_code == 201, created.text[:500]
+    upload = created.json()
+    half = len(data) // 2
+    offset = 0
+    for piece in (data[:half], data[half:]):  # two pieces, as the browser sends them, straight through nginx
+        appended = session.patch(
+            upload["url"],
+            data=piece,
+            headers={
+                **headers,
+                "Upload-Offset": str(offset),
+                "Upload-Checksum": f"crc32 {zlib.crc32(piece):08x}",
+                "Content-Type": "application/offset+octet-stream",
+            },
+        )
+        assert appended.status_code == 200, appended.text[:500]
+        offset += len(piece)
+        assert int(appended.headers["Upload-Offset"]) == offset
+    completed = session.post(upload["complete_url"], data="{}", headers={**headers, "Content-Type": "application/json"})
+    assert completed.status_code == 200, completed.text[:500]
+    video = completed.json()["video"]
+    assert video, completed.text[:500]
+    return video["id"]
+
+
+def _wait_until_ready(stack_db, video_id: int) -> str:
+    deadline = time.monotonic() + CONVERSION_SECONDS
+    state, error = "", ""
+    while time.monotonic() < deadline:
+        state, error, key = _one(stack_db, "SELECT state, error, key FROM media_video WHERE id = %s", video_id)
+        if state in ("ready", "failed"):
+            break
+        time.sleep(1)
+    assert state == "ready", f"the recording is {state!r} after the deadline ({error})"
+    return str(key)
+
+
+@pytest.fixture(scope="module")
+def converted(stack, stack_db, tmp_path_factory) -> dict[str, Any]:
+    """A recording uploaded through nginx by the demo editor and converted by the stack's video worker."""
+    from tests.stack.conftest import StackSession
+
+    editor = StackSession(stack["url"])
+    assert editor.login("editor", stack["users"]["editor"]).status_code == 302
+    video_id = _upload(editor, _tiny_video(tmp_path_factory.mktemp("upload")))
+    key = _wait_until_ready(stack_db, video_id)
+    return {"id": video_id, "key": key, "editor": editor}
+
+
+def test_an_upload_is_converted_by_an_rq_worker(stack, converted, stack_db):
+    import redis
+
+    (output_dir,) = _one(stack_db, "SELECT output_dir FROM media_video WHERE id = %s", converted["id"])
+    assert output_dir
+    # The conversion ran in an RQ worker (the video queue's finished jobs), not in the database backend.
+    assert stack_db.execute("SELECT count(*) FROM django_tasks_database_dbtaskresult").fetchone() == (0,)
+    queue = redis.Redis.from_url(stack["redis_url"])
+    descriptions = [
+        (queue.hget(f"rq:job:{job.decode()}", "description") or b"").decode()
+        for job in queue.zrange("rq:finished:video", 0, -1)
+    ]
+    mine = [d for d in descriptions if f"({converted['id']}" in d or converted["key"] in d]
+    assert mine, descriptions
+
+
+def test_the_converted_recording_plays_over_hls_with_a_session(stack, converted):
+    editor = converted["editor"]
+    master = urljoin(stack["url"], f"/media/v/{converted['key']}/master.m3u8")
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-headers", f"Cookie: sessionid={editor.cookies['sessionid']}\r\n",
+         "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", master],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    streams = json.loads(probe.stdout)["streams"]
+    kinds = {stream["codec_type"] for stream in streams}
+    assert kinds == {"video", "audio"}, streams
+    assert any(stream.get("codec_name") == "h264" and stream.get("height") for stream in streams)
+
+
+def test_segments_need_the_session_they_were_signed_for(stack, https, converted):
+    editor = converted["editor"]
+    master = editor.get(f"/media/v/{converted['key']}/master.m3u8")
+    assert master.status_code == 200
+    assert master.headers["Cache-Control"] == "private, no-cache"
+    rendition = next(line for line in master.text.splitlines() if line and not line.startswith("#"))
+    playlist = editor.get(rendition)
+    assert playlist.status_code == 200, playlist.text[:300]
+    segment = urljoin(urljoin(stack["url"], rendition), next(
+        line for line in playlist.text.splitlines() if line and not line.startswith("#")
+    ))  # fmt: skip
+    signed = editor.get(segment)
+    assert signed.status_code == 200
+    assert signed.content[:1] == b"\x47"  # an MPEG-TS packet
+    assert LONG_CACHE in signed.headers.get("Cache-Control", "")
+
+    for stranger in (https(), https("viewer")):  # anonymous, and another session with the same address
+        refused = stranger.get(segment, allow_redirects=False)
+        assert refused.status_code in (403, 404), refused.status_code
+        assert refused.content[:1] != b"\x47"
+        assert "max-age" not in refused.headers.get("Cache-Control", "")
+
+
+# --- the client address ---------------------------------------------------------------------------------------
+
+
+def test_a_forged_x_forwarded_for_does_not_reach_the_portal(https, stack_db):
+    username = f"khong-ai-{uuid.uuid4().hex[:8]}"
+    answer = https().login(username, "sai-mat-khau", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert answer.status_code == 200  # the form again, with its error
+    rows = stack_db.execute("SELECT ip_address FROM axes_accessattempt WHERE username = %s", (username,))
+    addresses = {str(row[0]) for row in rows}
+    assert addresses == {"127.0.0.1"}
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink()
+        except OSError:
+            continue
+        match = re.fullmatch(r"socket:\[(\d+)\]", str(target))
+        if match:
+            inodes.add(match.group(1))
+    return inodes
+
+
+def _group_members(pgid: int) -> list[int]:
+    members = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid:
+                members.append(int(entry.name))
+    return members
+
+
+def test_gunicorn_listens_on_its_unix_socket_only(stack):
+    listening_tcp = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A":  # LISTEN
+                listening_tcp.add(fields[9])
+    unix_listeners = {}
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if len(fields) >= 8:
+            unix_listeners[fields[6]] = fields[7]
+    gunicorn = _group_members(stack["pids"]["gunicorn"])
+    assert len(gunicorn) >= 2  # the arbiter and its workers
+    inodes = set().union(*(_socket_inodes(pid) for pid in gunicorn))
+    assert not inodes & listening_tcp, "gunicorn listens on a TCP port"
+    assert stack["socket"] in {unix_listeners.get(inode) for inode in inodes}
