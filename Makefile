@@ -9,7 +9,7 @@ PORT ?= 8000
 PYTEST_ARGS ?=
 export DJANGO_SETTINGS_MODULE ?= portal.settings.dev
 
-.PHONY: setup demo-deps run test lint format pytest system-deps browser-deps translations messages clean bench bench-transcode bench-search test-es speech-deps bench-asr stack-deps stack-up stack-down stack-test
+.PHONY: setup demo-deps run test lint format pytest system-deps browser-deps translations messages clean bench bench-transcode bench-search test-es speech-deps bench-asr bench-serve stack-deps stack-up stack-down stack-test
 
 setup: system-deps $(VENV)/.installed translations
 
@@ -77,7 +77,7 @@ clean:
 # knows --quick (a smoke run of each: `make bench BENCH_ARGS=--quick`).
 BENCH_ARGS ?=
 
-bench: setup bench-transcode bench-search bench-asr
+bench: setup bench-transcode bench-search bench-asr bench-serve
 
 bench-transcode: setup
 	$(BIN)/python bench/transcode.py $(BENCH_ARGS)
@@ -87,6 +87,10 @@ bench-search: setup
 
 bench-asr: setup speech-deps
 	$(BIN)/python bench/asr.py $(BENCH_ARGS)
+
+# Viewers and readers against the loopback stack (brought up, and down again, unless one is already up).
+bench-serve: stack-deps
+	$(BIN)/python bench/serve.py $(BENCH_ARGS)
 
 # The production stack of deploy/ on this machine's loopback (scripts/stack.py; deploy/README.md): nginx with a
 # self-signed certificate on https://127.0.0.1:8443/ (STACK_PORT), gunicorn, PostgreSQL, RQ workers on Redis,

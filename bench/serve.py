@@ -602,8 +602,8 @@ async def burst(client: Client, session: Session, urls: list[str], connections: 
     return stats
 
 
-def tree_cpu_seconds(roots: list[int]) -> float:
-    """CPU seconds of these processes and all their descendants (with the children they have reaped)."""
+def tree_cpu_seconds(roots: dict[str, int]) -> dict[str, float]:
+    """CPU seconds of each named process with all its descendants (and the children they have reaped)."""
     parents: dict[int, int] = {}
     times: dict[int, float] = {}
     tick = os.sysconf("SC_CLK_TCK")
@@ -616,22 +616,26 @@ def tree_cpu_seconds(roots: list[int]) -> float:
             continue
         parents[int(entry.name)] = int(fields[1])
         times[int(entry.name)] = sum(int(value) for value in fields[11:15]) / tick
-    chosen = {pid for pid in roots if pid in times}
-    grew = True
-    while grew:
-        grew = False
-        for pid, parent in parents.items():
-            if parent in chosen and pid not in chosen:
-                chosen.add(pid)
-                grew = True
-    return sum(times[pid] for pid in chosen)
+    children: dict[int, list[int]] = {}
+    for pid, parent in parents.items():
+        children.setdefault(parent, []).append(pid)
+    totals: dict[str, float] = {}
+    for name, root in roots.items():
+        tree, pending = set(), [root] if root in times else []
+        while pending:
+            pid = pending.pop()
+            if pid not in tree:
+                tree.add(pid)
+                pending.extend(children.get(pid, []))
+        totals[name] = sum(times[pid] for pid in tree)
+    return totals
 
 
 class Meter:
     """CPU used during a phase, in cores: the load generator (this process), the server (the stack's processes,
     when known) and anything else on the machine; and how late the generator's event loop wakes up."""
 
-    server_pids: list[int] = []
+    server_pids: dict[str, int] = {}  # name: pid, as stack.json lists them
 
     def __init__(self) -> None:
         self.cpus = sorted(os.sched_getaffinity(0))
@@ -659,10 +663,13 @@ class Meter:
         wall = max(time.monotonic() - self.wall, 1e-9)
         generator = (time.process_time() - self.cpu) / wall
         machine = (busy_seconds(self.cpus) - self.busy) / wall
-        server = (tree_cpu_seconds(self.server_pids) - self.server) / wall if self.server_pids else None
+        after = tree_cpu_seconds(self.server_pids)
+        by_process = {name: (after[name] - self.server.get(name, after[name])) / wall for name in after}
+        server = sum(by_process.values()) if self.server_pids else None
         self.figures = {
             "generator_cpu_percent_of_a_core": round(100 * generator, 1),
             "server_cores": round(server, 2) if server is not None else None,
+            "server_cores_by_process": {name: round(value, 2) for name, value in by_process.items()},
             "others_cores": round(max(0.0, machine - generator - server), 2) if server is not None else None,
             "machine_cores": round(machine, 2),
             "cores": len(self.cpus),
@@ -687,11 +694,12 @@ HEADER = f"  {'':<34} {'requests':>7} {'per s':>8} {'p50 ms':>8} {'p95 ms':>8} {
 
 
 def meter_line(figures: dict[str, Any]) -> str:
-    server = (
-        ""
-        if figures["server_cores"] is None
-        else (f", stack {figures['server_cores']:.2f}, others {figures['others_cores']:.2f}")
-    )
+    server = ""
+    if figures["server_cores"] is not None:
+        busiest = sorted(figures["server_cores_by_process"].items(), key=lambda item: -item[1])
+        parts = ", ".join(f"{name} {value:.2f}" for name, value in busiest if value >= 0.01)
+        server = f", stack {figures['server_cores']:.2f}" + (f" ({parts})" if parts else "")
+        server += f", others {figures['others_cores']:.2f}"
     return (
         f"  CPU in cores: load generator {figures['generator_cpu_percent_of_a_core'] / 100:.2f}{server}, "
         f"machine {figures['machine_cores']:.2f} of {figures['cores']}; generator's event-loop lag p99 "
@@ -715,7 +723,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--django-seconds", type=float, help="how long they watch (30)")
     parser.add_argument("--burst-connections", type=int, default=32, help="clients of the capacity bursts (32)")
     parser.add_argument("--burst-seconds", type=float, help="length of each capacity burst (10)")
-    parser.add_argument("--sessions", type=int, default=20, help="logins the viewers and readers share (20)")
+    parser.add_argument("--sessions", type=int, default=10, help="logins the viewers share, and the readers (10 each)")
     parser.add_argument("--connections", type=int, default=256, help="keep-alive connections to nginx (256)")
     parser.add_argument("--join-concurrency", type=int, default=16, help="players opening a stream at once (16)")
     parser.add_argument("--timeout", type=float, default=30.0, help="a request's timeout, s (30)")
@@ -756,14 +764,21 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
     try:
         # Viewers use the users who may see the recording; readers use every user.
         logins = list(video["viewers"])
-        viewer_sessions = [
-            await client.login(logins[number % len(logins)], users[logins[number % len(logins)]])
-            for number in range(arguments.sessions)
-        ]
-        reader_sessions = [
-            await client.login(names[number % len(names)], users[names[number % len(names)]])
-            for number in range(min(arguments.sessions, arguments.readers))
-        ]
+        # A few at a time: a login hashes the password, some 0.2 s of a core.
+        gate = asyncio.Semaphore(4)
+
+        async def login(name: str) -> Session:
+            async with gate:
+                return await client.login(name, users[name])
+
+        viewer_sessions = list(
+            await asyncio.gather(*(login(logins[number % len(logins)]) for number in range(arguments.sessions)))
+        )
+        reader_sessions = list(
+            await asyncio.gather(
+                *(login(names[number % len(names)]) for number in range(min(arguments.sessions, arguments.readers)))
+            )
+        )
         say(f"Signed in {len(viewer_sessions)} viewer sessions and {len(reader_sessions)} reader sessions.")
         choices = reader_paths(found)
 
@@ -987,11 +1002,11 @@ def main() -> None:
         url = arguments.url
         users = dict(item.split(":", 1) for item in arguments.user)
         env_file = arguments.env_file
-        Meter.server_pids = arguments.server_pid
+        Meter.server_pids = {f"pid {pid}": pid for pid in arguments.server_pid}
     else:
         stack, started = stack_up()
         url, users, env_file = stack["url"], stack["users"], Path(stack["env_file"])
-        Meter.server_pids = [int(pid) for pid in stack.get("pids", {}).values()]
+        Meter.server_pids = {name: int(pid) for name, pid in stack.get("pids", {}).items()}
     # As scripts/stack.py runs manage.py: none of our own DJANGO_ variables (make exports the dev settings).
     env = {name: value for name, value in os.environ.items() if not name.startswith(("DJANGO_", "PYTEST_"))}
     env.update(read_env_file(env_file))
