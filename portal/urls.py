@@ -51,6 +51,7 @@ urlpatterns = [
     path("chu-de/", home_views.topic_list, name="topic_list"),
     path("chu-de/<str:slug>/", home_views.topic_detail, name="topic_detail"),
     path("media/", include("media.urls")),
+    path("", include("media.hls_urls")),  # /hls/...: signed segments, checked without the database
     path("trang-chieu/<int:document_id>/<int:number>.jpg", training_views.slide_thumbnail, name="slide_thumbnail"),
     re_path(r"^media/(?P<path>(?:images|original_images)/.+)$", core_views.serve_media, name="serve_media"),
     path("cach-lam-hay/", include("portal.practices.urls")),

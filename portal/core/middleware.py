@@ -43,6 +43,10 @@ class PortalLoginRequiredMiddleware(LoginRequiredMiddleware):
         view_args: Any,
         view_kwargs: Any,
     ) -> HttpResponseBase | None:
+        # Open views are let through before Django's check reads request.user: that costs the session's and the
+        # user's queries, which the signed HLS segments (media.views.signed_hls_file) must not make.
+        if not getattr(view_func, "login_required", True):
+            return None
         match = request.resolver_match
         if match is not None and match.url_name in OPEN_URL_NAMES:
             return None

@@ -5,6 +5,7 @@ dev.py, test.py and production.py start from here and change only what their sit
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -130,7 +131,9 @@ AUTH_USER_MODEL = "units.User"
 # django-tasks, as Wagtail 8 uses it. Long transcodes run on their own queue so that light work
 # (Wagtail's reference index, search sync, e-mail) never waits behind a four-hour recording; speech
 # recognition has a queue of its own too, so a long transcription never holds back a conversion.
-TASK_QUEUES = ["default", "video", "transcribe"]
+# On remote storage (S3) an uploaded original is copied into storage by a task on the "store" queue, served by a
+# worker on the web machine that received it (media/upload.py): requests never copy gigabytes.
+TASK_QUEUES = ["default", "video", "transcribe", "store"]
 TASKS_BACKEND = env("TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
@@ -147,7 +150,8 @@ WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_STALE_AFTER_SECONDS = envint("WORKER_STALE_AFTER_SECONDS", 120)
 # A job whose worker has not reported for this long (killed, its machine gone), and whose own heartbeat is as
 # old, is taken back and queued again (never less than three heartbeats: a live worker's job is never run
-# twice). Workers look for such jobs, and for work folders no running job owns, every WORKER_HOUSEKEEPING_SECONDS.
+# twice). `manage.py housekeeping` looks for such jobs, retries the search outbox and removes work folders no
+# running job owns every WORKER_HOUSEKEEPING_SECONDS (the duties the apps declare: portal.core.housekeeping).
 WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
 WORKER_HOUSEKEEPING_SECONDS = envint("WORKER_HOUSEKEEPING_SECONDS", 30)
 
@@ -224,7 +228,11 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # nginx, set SERVE_MEDIA_WITH to "x-accel" and nginx sends the bytes from an internal location.
 SERVE_MEDIA_WITH = env("SERVE_MEDIA_WITH", "django")
 SERVE_MEDIA_ACCEL_PREFIX = env("SERVE_MEDIA_ACCEL_PREFIX", "/protected-media/")
+# Stored files are read by their owner and group only, folders entered by them only; the set-group-ID bit makes
+# everything made inside a folder take its group, and the deployment gives the media folder nginx's group
+# (README, "Production"). media/files.py applies the same modes to what the pipeline writes itself.
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o2750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # /healthz reports unhealthy below this much free space under var/.
 MIN_FREE_DISK_BYTES = envint("MIN_FREE_DISK_MB", 1024) * 1024 * 1024
@@ -293,6 +301,13 @@ AUDIO_BITRATE = envint("AUDIO_BITRATE", 128_000)
 AUDIO_ONLY_BITRATE = envint("AUDIO_ONLY_BITRATE", 64_000)
 HLS_KEYFRAME_SECONDS = envint("HLS_KEYFRAME_SECONDS", 2)
 HLS_SEGMENT_SECONDS = envint("HLS_SEGMENT_SECONDS", 6)
+# Renditions and segments are fetched at signed addresses, /hls/<token>/<expires>/<output folder>/<file>
+# (media/signing.py), checked by nginx (deploy/nginx/hls.conf) or Django without a database query. A signature
+# binds the folder to the viewer's session cookie and lasts at most HLS_SIGNATURE_SECONDS: the longest a user who
+# loses access keeps getting segments. HLS_SIGNING_KEY (or HLS_SIGNING_KEY_FILE) is the secret shared with nginx;
+# production requires one, elsewhere it defaults to a value derived from SECRET_KEY.
+HLS_SIGNATURE_SECONDS = envint("HLS_SIGNATURE_SECONDS", 300)
+HLS_SIGNING_KEY = envsecret("HLS_SIGNING_KEY") or hashlib.sha256(f"vksnd-hls-signing:{SECRET_KEY}".encode()).hexdigest()
 STORYBOARD_INTERVAL_SECONDS = envint("STORYBOARD_INTERVAL_SECONDS", 10)
 STORYBOARD_TILE_WIDTH = 160
 STORYBOARD_COLUMNS = 10
@@ -327,7 +342,12 @@ TRANSCRIBE_BY_DEFAULT = envbool("TRANSCRIBE_BY_DEFAULT", False)
 # Audio is transcribed in chunks of about this length, cut in silences; a killed job loses at most one.
 TRANSCRIBE_CHUNK_SECONDS = envint("TRANSCRIBE_CHUNK_SECONDS", 300)
 # The queues that must have a live worker (what /healthz checks): the transcription queue only with a model.
-WORKER_QUEUES = [queue for queue in TASK_QUEUES if queue != "transcribe" or WHISPER_MODEL_DIR]
+# The store queue only on remote storage (on the local disk an upload is renamed into storage at once).
+WORKER_QUEUES = [
+    queue
+    for queue in TASK_QUEUES
+    if (queue != "transcribe" or WHISPER_MODEL_DIR) and (queue != "store" or env("S3_BUCKET"))
+]
 
 # --- Search engine --------------------------------------------------------------------------
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
@@ -344,8 +364,6 @@ SEARCH_BREAKER_PROBE_TIMEOUT_SECONDS = envint("SEARCH_BREAKER_PROBE_TIMEOUT_SECO
 SEARCH_HEALTH_CHECK = "search.health.check"
 # Which task backend runs the search sync (the tests drain the outbox themselves).
 SEARCH_TASK_BACKEND = "default"
-# Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).
-WORKER_HOUSEKEEPING = ["search.sync.retry_pending", "media.transcription.requeue_stalled"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")

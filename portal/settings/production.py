@@ -6,11 +6,13 @@ nginx with X-Accel-Redirect after the portal has checked the user may see them.
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.settings.base import *  # noqa: F403
 from portal.settings.base import DEBUG, INSECURE_DEFAULT_SECRET_KEY, SECRET_KEY, WAGTAILADMIN_BASE_URL
-from portal.settings.env import env, envbool, envint, envlist
+from portal.settings.env import env, envbool, envint, envlist, envsecret
 
 MIN_SECRET_KEY_LENGTH = 50
 
@@ -53,4 +55,11 @@ CSRF_COOKIE_HTTPONLY = True
 LANGUAGE_COOKIE_SECURE = True
 LANGUAGE_COOKIE_HTTPONLY = True
 SERVE_MEDIA_WITH = env("SERVE_MEDIA_WITH", "x-accel")
+# nginx checks the signed HLS addresses (deploy/nginx/hls.conf) with the same secret, which it reads inside a quoted
+# string: no default derived from SECRET_KEY (nginx could not know it), and nothing nginx would interpret.
+if SERVE_MEDIA_WITH == "x-accel" and not re.fullmatch(r"[A-Za-z0-9_-]{32,}", envsecret("HLS_SIGNING_KEY")):
+    raise ImproperlyConfigured(
+        "HLS_SIGNING_KEY (or HLS_SIGNING_KEY_FILE) must be set, to at least 32 letters, digits, '-' or '_', the same "
+        "secret as nginx's hls-secret.conf (deploy/nginx/hls.conf)."
+    )
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 1)

@@ -11,11 +11,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = "k8#2LmQ9zX!pR4vT7wY1uE6iO3aS5dF0gH-jK_lZ^xC&vB*nM-w3Rt"
+GOOD_HLS_KEY = "Zr3n5Qw8-Tx1_Lp0Vb7Km2Hs9Jd4Fg6Ye"
 
 
 def load_production(**env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "BASE_URL"}}
     environment["BASE_URL"] = "https://daotao.vks.gov.vn"
+    environment["HLS_SIGNING_KEY"] = GOOD_HLS_KEY
+    environment.pop("HLS_SIGNING_KEY_FILE", None)
     environment.update(env)
     environment["DJANGO_SETTINGS_MODULE"] = "portal.settings.production"
     code = (
@@ -67,3 +70,17 @@ def test_a_malformed_boolean_stops_the_start():
     result = load_production(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="x", DEBUG="perhaps")
     assert result.returncode != 0
     assert "DEBUG must be one of" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["", "too-short", "has a $variable nginx would read in it, long enough to pass"])
+def test_it_refuses_a_missing_or_unusable_hls_signing_key_behind_nginx(key):
+    result = load_production(SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="daotao.vks.gov.vn", HLS_SIGNING_KEY=key)
+    assert result.returncode != 0
+    assert "HLS_SIGNING_KEY" in result.stderr
+
+
+def test_without_nginx_the_hls_signing_key_may_be_derived():
+    result = load_production(
+        SECRET_KEY=GOOD_KEY, ALLOWED_HOSTS="daotao.vks.gov.vn", HLS_SIGNING_KEY="", SERVE_MEDIA_WITH="django"
+    )
+    assert result.returncode == 0, result.stderr
