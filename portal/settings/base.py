@@ -131,9 +131,7 @@ AUTH_USER_MODEL = "units.User"
 # django-tasks, as Wagtail 8 uses it. Long transcodes run on their own queue so that light work
 # (Wagtail's reference index, search sync, e-mail) never waits behind a four-hour recording; speech
 # recognition has a queue of its own too, so a long transcription never holds back a conversion.
-# On remote storage (S3) an uploaded original is copied into storage by a task on the "store" queue, served by a
-# worker on the web machine that received it (media/upload.py): requests never copy gigabytes.
-TASK_QUEUES = ["default", "video", "transcribe", "store"]
+TASK_QUEUES = ["default", "video", "transcribe"]
 TASKS_BACKEND = env("TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
@@ -150,8 +148,7 @@ WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_STALE_AFTER_SECONDS = envint("WORKER_STALE_AFTER_SECONDS", 120)
 # A job whose worker has not reported for this long (killed, its machine gone), and whose own heartbeat is as
 # old, is taken back and queued again (never less than three heartbeats: a live worker's job is never run
-# twice). `manage.py housekeeping` looks for such jobs, retries the search outbox and removes work folders no
-# running job owns every WORKER_HOUSEKEEPING_SECONDS (the duties the apps declare: portal.core.housekeeping).
+# twice). Workers look for such jobs, and for work folders no running job owns, every WORKER_HOUSEKEEPING_SECONDS.
 WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
 WORKER_HOUSEKEEPING_SECONDS = envint("WORKER_HOUSEKEEPING_SECONDS", 30)
 
@@ -228,11 +225,7 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # nginx, set SERVE_MEDIA_WITH to "x-accel" and nginx sends the bytes from an internal location.
 SERVE_MEDIA_WITH = env("SERVE_MEDIA_WITH", "django")
 SERVE_MEDIA_ACCEL_PREFIX = env("SERVE_MEDIA_ACCEL_PREFIX", "/protected-media/")
-# Stored files are read by their owner and group only, folders entered by them only; the set-group-ID bit makes
-# everything made inside a folder take its group, and the deployment gives the media folder nginx's group
-# (README, "Production"). media/files.py applies the same modes to what the pipeline writes itself.
 FILE_UPLOAD_PERMISSIONS = 0o640
-FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o2750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # /healthz reports unhealthy below this much free space under var/.
 MIN_FREE_DISK_BYTES = envint("MIN_FREE_DISK_MB", 1024) * 1024 * 1024
@@ -342,12 +335,7 @@ TRANSCRIBE_BY_DEFAULT = envbool("TRANSCRIBE_BY_DEFAULT", False)
 # Audio is transcribed in chunks of about this length, cut in silences; a killed job loses at most one.
 TRANSCRIBE_CHUNK_SECONDS = envint("TRANSCRIBE_CHUNK_SECONDS", 300)
 # The queues that must have a live worker (what /healthz checks): the transcription queue only with a model.
-# The store queue only on remote storage (on the local disk an upload is renamed into storage at once).
-WORKER_QUEUES = [
-    queue
-    for queue in TASK_QUEUES
-    if (queue != "transcribe" or WHISPER_MODEL_DIR) and (queue != "store" or env("S3_BUCKET"))
-]
+WORKER_QUEUES = [queue for queue in TASK_QUEUES if queue != "transcribe" or WHISPER_MODEL_DIR]
 
 # --- Search engine --------------------------------------------------------------------------
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
@@ -364,6 +352,8 @@ SEARCH_BREAKER_PROBE_TIMEOUT_SECONDS = envint("SEARCH_BREAKER_PROBE_TIMEOUT_SECO
 SEARCH_HEALTH_CHECK = "search.health.check"
 # Which task backend runs the search sync (the tests drain the outbox themselves).
 SEARCH_TASK_BACKEND = "default"
+# Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).
+WORKER_HOUSEKEEPING = ["search.sync.retry_pending", "media.transcription.requeue_stalled"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
