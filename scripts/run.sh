@@ -58,6 +58,9 @@ trap stop INT TERM EXIT
 if [ -n "${WHISPER_MODEL_DIR:-}" ]; then
     "$bin/python" manage.py run_worker --queue transcribe & pids+=($!)
 fi
+# The periodic duties (a killed worker's job queued again, the search outbox retried, stale work folders and
+# uploads removed) run in a process of their own, as in production: `manage.py housekeeping --loop`.
+"$bin/python" manage.py housekeeping --loop "${WORKER_HOUSEKEEPING_SECONDS:-30}" & pids+=($!)
 "$bin/python" manage.py runserver "$host:$port" --noreload & pids+=($!)
 
 # Wait until the portal answers, so that these lines come last, below the start-up messages.

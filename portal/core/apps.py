@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
     name = "portal.core"
     label = "core"
     verbose_name = _("Portal foundation")
+    # Run by `manage.py housekeeping` (portal.core.housekeeping, where apps declare their periodic duties).
+    housekeeping = [{"call": "portal.core.tasks.forget_dead_workers", "every": 3600}]
 
     def ready(self) -> None:
         from media.workers import register_dead_workers, register_worker_status

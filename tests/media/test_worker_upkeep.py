@@ -1,6 +1,7 @@
-"""The workers' housekeeping: a transcode whose worker died is requeued while other workers keep running,
-without waiting for one of them to restart (quickly when its worker is known dead, never while its worker is
-alive), and the work folders no running job owns are removed, when a worker starts and periodically."""
+"""The housekeeping of jobs (`manage.py housekeeping`, the duties media.apps declares): a transcode whose worker
+died is requeued while other workers keep running, without waiting for one of them to restart (quickly when its
+worker is known dead, never while its worker is alive, whose side thread keeps its job's heartbeat fresh), and
+the work folders no running job owns are removed."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import pytest
 from media import processing, workers
 from media.models import TranscriptionJob, Video
 from media.states import State
-from portal.core.management.commands.run_worker import Upkeep
+from portal.core.management.commands.run_worker import Heartbeat
 from portal.core.models import WorkerHeartbeat
 
 pytestmark = pytest.mark.django_db
@@ -34,25 +35,15 @@ def abandoned(media_storage, tmp_path, clip_silent, settings) -> Video:
     return video
 
 
-def test_a_running_video_worker_requeues_a_dead_workers_transcode(abandoned):
-    upkeep = Upkeep("worker-a", ["video"], housekeeping_seconds=0)
-    upkeep.tick()
+def test_the_housekeeping_requeues_a_dead_workers_transcode(abandoned):
+    call_command("housekeeping")
     assert Video.objects.get(pk=abandoned.pk).state == State.QUEUED
+
+
+def test_a_workers_heartbeat_alone_takes_nothing_back(abandoned):
+    Heartbeat("worker-a", ["video"]).tick()
+    assert Video.objects.get(pk=abandoned.pk).state == State.PROCESSING
     assert WorkerHeartbeat.objects.filter(worker_id="worker-a").exists()
-
-
-def test_the_housekeeping_runs_at_its_interval_not_at_every_beat(abandoned):
-    upkeep = Upkeep("worker-a", ["video"], housekeeping_seconds=3600)
-    upkeep.tick()
-    assert Video.objects.get(pk=abandoned.pk).state == State.PROCESSING
-    upkeep.next_housekeeping = 0  # an hour later
-    upkeep.tick()
-    assert Video.objects.get(pk=abandoned.pk).state == State.QUEUED
-
-
-def test_workers_of_other_queues_leave_videos_alone(abandoned):
-    Upkeep("worker-b", ["default"], housekeeping_seconds=0).tick()
-    assert Video.objects.get(pk=abandoned.pk).state == State.PROCESSING
 
 
 # --- Workers known dead, jobs still alive, work folders nobody owns ------------------------------------
@@ -84,7 +75,7 @@ def test_a_job_whose_worker_died_is_taken_back_in_a_minute_or_two_not_ten(settin
     gone = claimed("da-dung", by="stopped-and-removed-its-heartbeat", quiet_for=90)
     alive = claimed("dang-chay", by="busy", quiet_for=90)
 
-    Upkeep("worker-a", ["video"], housekeeping_seconds=0).tick()
+    call_command("housekeeping")
 
     assert Video.objects.get(pk=orphan.pk).state == State.QUEUED
     assert Video.objects.get(pk=gone.pk).state == State.QUEUED
@@ -97,7 +88,8 @@ def test_a_slow_job_of_a_live_worker_is_never_taken_for_dead(settings):
     worker_seen("worker-a", seconds_ago=0)
     slow = claimed("tai-len-cham", by="worker-a", quiet_for=20 * 60)
     with workers.running("video", slow.pk):  # what processing.process does in this worker
-        Upkeep("worker-a", ["video"], housekeeping_seconds=0).tick()
+        Heartbeat("worker-a", ["video"]).tick()
+        call_command("housekeeping")
     slow.refresh_from_db()
     assert slow.state == State.PROCESSING
     assert timezone.now() - slow.processing_heartbeat < timedelta(seconds=30)
@@ -114,7 +106,7 @@ def test_a_transcription_whose_worker_died_is_taken_back_quickly(settings):
         worker="killed",
         heartbeat=timezone.now() - timedelta(seconds=90),
     )
-    Upkeep("worker-b", ["default"], housekeeping_seconds=0).tick()  # WORKER_HOUSEKEEPING
+    call_command("housekeeping")
     assert TranscriptionJob.objects.get(pk=job.pk).state == State.QUEUED
 
 
@@ -141,9 +133,7 @@ def sound_left(work: Path, video: Video, attempt: int) -> Path:
     return sound
 
 
-# The worker closes its database connection when it stops, which would end a test's transaction on PostgreSQL.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_work_folders_no_running_job_owns_are_removed_when_a_worker_starts(work):
+def test_work_folders_no_running_job_owns_are_removed(work):
     worker_seen("killed", seconds_ago=3600)
     worker_seen("another-live-worker", seconds_ago=1)
     killed = claimed("bi-giet", by="killed", quiet_for=3600)
@@ -162,7 +152,7 @@ def test_work_folders_no_running_job_owns_are_removed_when_a_worker_starts(work)
     for folder in others:
         folder.mkdir(parents=True)
 
-    call_command("run_worker", "--queue", "video", "--batch")
+    call_command("housekeeping")
 
     assert Video.objects.get(pk=killed.pk).state == State.QUEUED
     assert [path for path in stale if path.exists()] == []
@@ -178,7 +168,7 @@ def test_the_housekeeping_removes_what_a_killed_worker_left(work, settings):
     running = claimed("dang-chay", by="worker-a", quiet_for=1)
     owned = conversion_left(work, running, 1)
 
-    Upkeep("worker-a", ["video"], housekeeping_seconds=0).tick()
+    call_command("housekeeping")
 
     assert [path for path in left if path.exists()] == []
     assert owned.exists()

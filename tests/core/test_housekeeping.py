@@ -1,0 +1,152 @@
+"""The periodic duties the apps register, and `manage.py housekeeping` that runs them (portal.core.housekeeping).
+
+The processes (a loop stopped by SIGTERM, a killed RQ worker's job taken back) are in
+test_housekeeping_processes.py."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from collections.abc import Iterator
+
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection, connections
+
+import pytest
+
+from portal.core import housekeeping
+
+pytestmark = pytest.mark.django_db
+
+RAN: list[str] = []
+
+
+def first() -> list[int]:
+    RAN.append("first")
+    return [1, 2, 3]
+
+
+def broken() -> None:
+    RAN.append("broken")
+    raise RuntimeError("the engine is on fire")
+
+
+def last() -> int:
+    RAN.append("last")
+    return 7
+
+
+@pytest.fixture
+def three_duties(monkeypatch):
+    """The portal's app declares three duties of its own (the middle one fails) instead of its real one."""
+    RAN.clear()
+    declared = [
+        {"call": f"{__name__}.first", "every": 60},
+        {"call": f"{__name__}.broken", "every": "WORKER_HOUSEKEEPING_SECONDS"},
+        {"call": f"{__name__}.last", "every": 60, "per_machine": True},
+    ]
+    monkeypatch.setattr(apps.get_app_config("core"), "housekeeping", declared)
+    return [duty["call"] for duty in declared]
+
+
+def test_every_app_registers_its_duties_in_order():
+    names = [duty.name for duty in housekeeping.duties()]
+    for expected in [
+        "portal.core.tasks.forget_dead_workers",
+        "media.processing.requeue_stalled",
+        "media.transcription.requeue_stalled",
+        "media.workdir.sweep_work_dir",
+        "media.housekeeping.remove_stale_uploads",
+        "search.sync.retry_pending",
+    ]:
+        assert expected in names
+    # The requeues first: the sweep then removes what the jobs taken back left in the work folder.
+    assert names.index("media.processing.requeue_stalled") < names.index("media.workdir.sweep_work_dir")
+    assert names.index("media.transcription.requeue_stalled") < names.index("media.workdir.sweep_work_dir")
+    sweep = next(duty for duty in housekeeping.duties() if duty.name == "media.workdir.sweep_work_dir")
+    assert sweep.per_machine, "each machine sweeps its own work folder"
+
+
+def test_every_registered_duty_runs_on_an_empty_site():
+    out = io.StringIO()
+    call_command("housekeeping", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["ok"] and report["failed"] == []
+    assert {outcome["duty"] for outcome in report["duties"]} == {duty.name for duty in housekeeping.duties()}
+
+
+def test_a_failing_duty_is_reported_and_the_others_still_run(three_duties, caplog):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="broken"):
+        call_command("housekeeping", "--json", stdout=out)
+    assert RAN == ["first", "broken", "last"]
+    report = json.loads(out.getvalue())
+    assert report["ok"] is False
+    assert report["failed"] == [f"{__name__}.broken"]
+    outcomes = {outcome["duty"].rsplit(".", 1)[1]: outcome for outcome in report["duties"]}
+    assert outcomes["first"]["ok"] and outcomes["first"]["result"] == 3
+    assert outcomes["last"]["ok"] and outcomes["last"]["result"] == 7
+    assert "RuntimeError: the engine is on fire" in outcomes["broken"]["error"]
+    assert "the engine is on fire" in caplog.text, "the failure is logged with its traceback"
+
+
+def test_one_duty_can_be_run_alone(three_duties):
+    out = io.StringIO()
+    call_command("housekeeping", "--duty", f"{__name__}.last", stdout=out)
+    assert RAN == ["last"]
+    assert f"{__name__}.last: done (7)" in out.getvalue()
+    with pytest.raises(CommandError, match="no such housekeeping duty"):
+        call_command("housekeeping", "--duty", "nothing.like.this")
+
+
+def test_the_list_shows_each_duty_with_its_interval(three_duties, settings):
+    settings.WORKER_HOUSEKEEPING_SECONDS = 45
+    out = io.StringIO()
+    call_command("housekeeping", "--list", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == [  # the portal's app comes first in INSTALLED_APPS
+        f"{__name__}.first\tevery 60 s\tone machine at a time\t(core)",
+        f"{__name__}.broken\tevery 45 s\tone machine at a time\t(core)",
+        f"{__name__}.last\tevery 60 s\teach machine\t(core)",
+    ]
+    assert "media.workdir.sweep_work_dir\tevery 45 s\teach machine\t(media)" in lines
+    assert RAN == []
+
+
+@contextlib.contextmanager
+def held_elsewhere(name: str) -> Iterator[None]:
+    """The lock of duty `name` held by someone else: another database session on PostgreSQL (advisory locks are
+    the session's), another open lock file on SQLite."""
+    if connection.vendor != "postgresql":
+        with housekeeping._file_lock(name) as locked:
+            assert locked
+            yield
+        return
+    other = connections.create_connection("default")
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [housekeeping._lock_key(name)])
+        yield
+    finally:
+        other.close()  # lets go of the lock
+
+
+def test_a_duty_another_process_is_running_is_skipped(three_duties, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    duty = next(duty for duty in housekeeping.duties() if duty.name.endswith(".first"))
+    with held_elsewhere(duty.name):
+        outcome = housekeeping.run_duty(duty)
+    assert outcome.ok and outcome.skipped
+    assert RAN == []
+    assert housekeeping.run_duty(duty).result == 3, "once let go, it runs"
+
+
+def test_a_declaration_that_is_not_a_duty_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setattr(apps.get_app_config("core"), "housekeeping", ["portal.core.tasks.forget_dead_workers"])
+    with pytest.raises(ImproperlyConfigured, match="'call' and 'every'"):
+        housekeeping.duties()
