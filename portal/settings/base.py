@@ -135,7 +135,7 @@ TASK_QUEUES = ["default", "video", "transcribe"]
 TASKS_BACKEND = env("TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
-# To scale out: TASKS_BACKEND=rq, and `manage.py rqworker default video transcribe` on as many machines as needed.
+# To scale out: TASKS_BACKEND=rq, and `manage.py run_worker --queue Q` per queue on as many machines as needed.
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 RQ_QUEUES = {name: {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 6 * 3600} for name in TASK_QUEUES}
 TASK_BACKENDS = {
@@ -148,7 +148,8 @@ WORKER_HEARTBEAT_SECONDS = envint("WORKER_HEARTBEAT_SECONDS", 10)
 WORKER_STALE_AFTER_SECONDS = envint("WORKER_STALE_AFTER_SECONDS", 120)
 # A job whose worker has not reported for this long (killed, its machine gone), and whose own heartbeat is as
 # old, is taken back and queued again (never less than three heartbeats: a live worker's job is never run
-# twice). Workers look for such jobs, and for work folders no running job owns, every WORKER_HOUSEKEEPING_SECONDS.
+# twice). `manage.py housekeeping` looks for such jobs, retries the search outbox and removes work folders no
+# running job owns every WORKER_HOUSEKEEPING_SECONDS (the duties the apps declare: portal.core.housekeeping).
 WORKER_DEAD_AFTER_SECONDS = envint("WORKER_DEAD_AFTER_SECONDS", 60)
 WORKER_HOUSEKEEPING_SECONDS = envint("WORKER_HOUSEKEEPING_SECONDS", 30)
 
@@ -352,8 +353,6 @@ SEARCH_BREAKER_PROBE_TIMEOUT_SECONDS = envint("SEARCH_BREAKER_PROBE_TIMEOUT_SECO
 SEARCH_HEALTH_CHECK = "search.health.check"
 # Which task backend runs the search sync (the tests drain the outbox themselves).
 SEARCH_TASK_BACKEND = "default"
-# Called every minute by workers of the default queue (dotted paths; portal/ never imports search/).
-WORKER_HOUSEKEEPING = ["search.sync.retry_pending", "media.transcription.requeue_stalled"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
