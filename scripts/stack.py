@@ -40,9 +40,12 @@ STATE = STACK / "stack.json"
 PYTHON = ROOT / ".venv" / "bin" / "python"
 BIN = PYTHON.parent
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
-DATABASE = "vksnd_stack"
+# Another stack beside this one (another clone) needs its own: STACK_DATABASE, STACK_REDIS_DB, STACK_PORT.
+DATABASE = os.environ.get("STACK_DATABASE", "vksnd_stack")
 PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-REDIS_DB = 3
+REDIS_DB = int(os.environ.get("STACK_REDIS_DB", "3"))
+if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", DATABASE):
+    raise SystemExit(f"STACK_DATABASE must be a plain PostgreSQL name (a-z, 0-9, _), not {DATABASE!r}")
 BUCKET = "vksnd-media"
 DEMO_PASSWORD = "demo12345"  # noqa: S105 - portal.home.demo's published demo password
 DEMO_USERS = ["admin", "editor", "reviewer", "submitter", "viewer"]
@@ -523,6 +526,20 @@ def self_signed_certificate() -> tuple[Path, Path]:
     return cert, key
 
 
+def reachable_by(user: str, folder: Path) -> bool:
+    """`user` may pass through every folder down to `folder` (nginx's workers must reach the socket)."""
+    try:
+        result = subprocess.run(  # noqa: S603
+            ["runuser", "-u", user, "--", "test", "-x", str(folder)],  # noqa: S607
+            capture_output=True,
+            check=False,
+            timeout=10,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return result.returncode == 0
+
+
 def shared_folder(path: Path, group: str | None) -> None:
     """A folder the portal writes and nginx's workers read through the group: 2750 (new files inherit it)."""
     path.mkdir(parents=True, exist_ok=True)
@@ -551,6 +568,10 @@ def up(args: argparse.Namespace) -> int:
     group = None
     if os.geteuid() == 0:
         group = NGINX_USER
+        if not reachable_by(NGINX_USER, STACK.parent):
+            say(f"  The folders above {STACK.parent} are closed to {NGINX_USER}: nginx's workers run as root, so file")
+            say("  modes are not tested (clone the repository where other users may pass, e.g. /srv or /opt).")
+            group = None
     os.umask(0o027)
     state: dict[str, Any] = {"pids": {}, "var_dir": str(STACK / "var"), "started": time.time()}
     save_state(state)
@@ -580,7 +601,7 @@ def bring_up(state: dict[str, Any], port: int, http_port: int, group: str | None
     say("Starting the loopback stack (logs in var/stack/logs/)…")
     say("  S3 stand-in (moto)…")
     endpoint = moto_up(state, environ)
-    say("  PostgreSQL database vksnd_stack…")
+    say(f"  PostgreSQL database {DATABASE}…")
     database_url = postgres_up(state)
     say(f"  Redis database {REDIS_DB}…")
     redis_url = redis_up(state, environ)
@@ -658,7 +679,8 @@ def bring_up(state: dict[str, Any], port: int, http_port: int, group: str | None
     say("  nginx configuration…")
     nginx_dir = STACK / "nginx"
     write_nginx_files(config, nginx_dir)
-    user_line = f"user {NGINX_USER} {group};" if group else ""
+    # As root without www-data: workers as root too (nginx's default, nobody, could not reach the socket).
+    user_line = f"user {NGINX_USER} {group};" if group else ("user root root;" if os.geteuid() == 0 else "")
     (nginx_dir / "nginx.conf").write_text(
         f"""# Written by scripts/stack.py: the loopback stack's nginx (deploy/nginx/ does the rest).
 {user_line}

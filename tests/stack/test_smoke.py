@@ -270,10 +270,12 @@ def test_segments_need_the_session_they_were_signed_for(stack, https, converted)
     master = editor.get(f"/media/v/{converted['key']}/master.m3u8")
     assert master.status_code == 200
     assert master.headers["Cache-Control"] == "private, no-cache"
-    rendition = next(line for line in master.text.splitlines() if line and not line.startswith("#"))
+    rendition = urljoin(
+        master.url, next(line for line in master.text.splitlines() if line and not line.startswith("#"))
+    )
     playlist = editor.get(rendition)
     assert playlist.status_code == 200, playlist.text[:300]
-    segment = urljoin(urljoin(stack["url"], rendition), next(
+    segment = urljoin(rendition, next(
         line for line in playlist.text.splitlines() if line and not line.startswith("#")
     ))  # fmt: skip
     signed = editor.get(segment)
