@@ -566,9 +566,23 @@
   if (video) {
     var source = video.getAttribute("data-src");
     if (window.Hls && window.Hls.isSupported()) {
-      var hls = new window.Hls({ maxBufferLength: 30 });
+      // Segments come from signed addresses that expire: renew them while the editor works (player/hls-signing.js).
+      var signer = window.VksndHlsSigning ? window.VksndHlsSigning.forMaster(source, {
+        onLost: function () { hls.destroy(); },
+        isPlaying: function () { return !video.paused; },
+      }) : null;
+      var hls = new window.Hls({ maxBufferLength: 30, xhrSetup: signer ? signer.xhrSetup : undefined });
+      var signatureRetried = false;
+      hls.on(window.Hls.Events.FRAG_LOADED, function () { signatureRetried = false; });
+      hls.on(window.Hls.Events.ERROR, function (event, data) {
+        if (signer && !signatureRetried && window.VksndHlsSigning.isSignatureRefusal(data)) {
+          signatureRetried = true;
+          signer.recover().then(function (renewed) { if (renewed && data.fatal) hls.startLoad(); });
+        }
+      });
       hls.loadSource(source);
       hls.attachMedia(video);
+      if (signer) signer.start();
     } else if (video.canPlayType("application/vnd.apple.mpegurl")) {
       video.src = source;
     }

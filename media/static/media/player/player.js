@@ -197,6 +197,7 @@
         storyboard: data.partStoryboard || "",
         duration: parseFloat(data.partDuration) || 0,
         positionUrl: data.partPositionUrl,
+        signatureUrl: data.partSignatureUrl || "",
         captions: data.partCaptions || "",
         captionsLang: data.partCaptionsLang || "",
         captionsLabel: data.partCaptionsLabel || "",
@@ -369,13 +370,24 @@
 
     if (this.mode === "hls") {
       var Hls = window.Hls;
+      // Renditions and segments come from signed addresses that expire: the signer renews them as playback goes
+      // on (media/static/media/player/hls-signing.js), and reports a viewer who lost access.
+      var signer = window.VksndHlsSigning && this.part && this.part.signatureUrl ? window.VksndHlsSigning.forMaster(url, {
+        signatureUrl: this.part.signatureUrl,
+        onLost: function () { if (self.signer === signer) self.accessLost(); },
+        isPlaying: function () { return !video.paused; },
+      }) : null;
+      this.signer = signer;
+      this.signatureRetried = false;
       var hls = new Hls({
         startPosition: start || -1,
         capLevelToPlayerSize: true,
         maxBufferLength: 30,
         maxMaxBufferLength: this.started ? PLAYING_BUFFER_SECONDS : IDLE_BUFFER_SECONDS,
+        xhrSetup: signer ? signer.xhrSetup : undefined,
       });
       this.hls = hls;
+      hls.on(Hls.Events.FRAG_LOADED, function () { self.signatureRetried = false; });
       hls.on(Hls.Events.MANIFEST_PARSED, function () {
         if (self.quality !== "auto") self.applyQualityToLevels();
       });
@@ -383,6 +395,7 @@
       hls.on(Hls.Events.ERROR, function (event, data) { self.onHlsError(data); });
       hls.loadSource(url);
       hls.attachMedia(video);
+      if (signer) signer.start();
     } else {
       video.src = url;
       video.load();
@@ -390,6 +403,10 @@
   };
 
   Player.prototype.teardown = function () {
+    if (this.signer) {
+      this.signer.stop();
+      this.signer = null;
+    }
     if (this.hls) {
       this.hls.destroy();
       this.hls = null;
@@ -401,8 +418,20 @@
   };
 
   Player.prototype.onHlsError = function (data) {
-    if (!data.fatal || !this.hls) return;
+    if (!this.hls) return;
+    var self = this;
     var Hls = window.Hls;
+    // 403 or 410 from /hls/: the signature expired (a long pause, a sleeping laptop) or the session changed. Ask
+    // for a fresh one once and go on; a refusal there means access is gone (accessLost, through the signer).
+    if (this.signer && !this.signatureRetried && window.VksndHlsSigning.isSignatureRefusal(data)) {
+      this.signatureRetried = true;
+      var hls = this.hls;
+      this.signer.recover().then(function (renewed) {
+        if (renewed && data.fatal && hls === self.hls) hls.startLoad();
+      });
+      return;
+    }
+    if (!data.fatal) return;
     if (data.type === Hls.ErrorTypes.NETWORK_ERROR && !this.networkRetried) {
       this.networkRetried = true;
       this.hls.startLoad();
@@ -414,6 +443,14 @@
       this.root.dataset.state = "error";
       this.showMessage(this.label("PlaybackError"));
     }
+  };
+
+  /** The portal refused a fresh signature: the viewer may no longer watch (or the session ended). */
+  Player.prototype.accessLost = function () {
+    this.teardown();
+    this.root.dataset.state = "error";
+    this.updatePlayState();
+    this.showMessage(this.label("AccessLost"));
   };
 
   /* ---- quality ------------------------------------------------------------------------------- */
@@ -1071,6 +1108,22 @@
     });
     video.addEventListener("error", function () {
       if (self.mode === "native" && video.getAttribute("src")) {
+        // Safari's own player cannot renew signed addresses: past their expiry, ask whether the viewer may still
+        // watch and load the master again (freshly signed) where playback was; at most once a minute.
+        var part = self.part;
+        if (part && part.signatureUrl && window.VksndHlsSigning &&
+            (!self.nativeReloadedAt || Date.now() - self.nativeReloadedAt > 60000)) {
+          self.nativeReloadedAt = Date.now();
+          var at = video.currentTime;
+          var signer = window.VksndHlsSigning.forMaster(part.master, {
+            signatureUrl: part.signatureUrl,
+            onLost: function () { if (self.part === part) self.accessLost(); },
+          });
+          signer.renew().then(function () {
+            if (self.part === part) self.attach(self.audioMode ? part.audio : part.master, at, true);
+          }, function () {});
+          return;
+        }
         self.root.dataset.state = "error";
         self.showMessage(self.label("PlaybackError"));
       }
