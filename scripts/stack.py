@@ -594,7 +594,10 @@ def bring_up(state: dict[str, Any], port: int, http_port: int, group: str | None
     url = f"https://127.0.0.1:{port}/"
     var = STACK / "var"
     # The folders nginx's workers must reach: the socket's, the static files', the media's (local media).
-    for folder in (STACK, var, var / "media", var / "static", STACK / "run"):
+    # var/stack itself stays open to passing (0755: nginx's workers and a private cluster's postgres user go
+    # through it); what is in it is closed one by one (env 0600, the TLS key 0600, the shared folders 2750).
+    STACK.chmod(0o755)
+    for folder in (var, var / "media", var / "static", STACK / "run"):
         shared_folder(folder, group)
     (var / "work").mkdir(exist_ok=True)
     environ = dict(os.environ)
