@@ -12,9 +12,10 @@ out of memory, power loss) cannot, and its files stayed for ever. What lives the
   the minutes it lasts: only copies older than ORIGINAL_COPY_MIN_AGE are swept;
 - anything else (``uploads/``, ``demo/``) belongs to others and is left alone.
 
-`sweep_work_dir` runs when workers start and in their periodic housekeeping, after jobs of dead workers have
-been requeued. It lists the folder first and reads the jobs after: a folder or file is only made once its job
-is claimed, so one that exists when listed is owned by a job the database already shows processing.
+`sweep_work_dir` is a duty of `manage.py housekeeping` (declared in media.apps), run on each machine after the
+jobs of dead workers have been requeued. It lists the folder first and reads the jobs after: a folder or file
+is only made once its job is claimed, so one that exists when listed is owned by a job the database already
+shows processing.
 """
 
 from __future__ import annotations

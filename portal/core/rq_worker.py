@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import CommandError
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 import redis
 from rq import SimpleWorker
@@ -129,10 +129,15 @@ class PortalWorker(SimpleWorker):
     # --- Jobs ---------------------------------------------------------------------------------------------
 
     def execute_job(self, job: Any, queue: Any) -> None:
-        close_old_connections()
+        self._check_connections()
         try:
             super().execute_job(job, queue)
         finally:
+            self._check_connections()
+
+    @staticmethod
+    def _check_connections() -> None:
+        if not connection.in_atomic_block:  # (a test's transaction, in --batch, is not to be closed)
             close_old_connections()
 
 

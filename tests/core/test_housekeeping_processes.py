@@ -180,13 +180,25 @@ def rq_heartbeat(redis_db, worker_id: str) -> str:
     return value.decode() if value else ""
 
 
+def workers_seen_by_healthz(settings) -> dict[str, Any]:
+    """/healthz's worker check, reading this test's Redis, with a worker counted stale after 3 s of silence."""
+    from portal.core.health import check_workers
+
+    settings.TASKS_BACKEND = "rq"
+    settings.RQ_QUEUES = {name: {"URL": REDIS_TEST_URL, "DEFAULT_TIMEOUT": 600} for name in settings.TASK_QUEUES}
+    settings.WORKER_STALE_AFTER_SECONDS = 3
+    return check_workers()
+
+
 def worker_id(site: Site) -> str:
     out = site.folder / "run_worker.out"
     line = until(lambda: out.exists() and out.read_text(), 60, "the worker did not say who it is")
     return line.split()[1]
 
 
-def test_housekeeping_requeues_the_job_of_a_killed_rq_worker_and_another_worker_finishes_it(site, redis_db, cleanup):
+def test_housekeeping_requeues_the_job_of_a_killed_rq_worker_and_another_worker_finishes_it(
+    site, redis_db, cleanup, settings
+):
     worker = site.manage("run_worker", "--queue", "video")
     cleanup.append(worker)
     converting = child_named(worker.pid, "ffmpeg", timeout=90)
@@ -195,6 +207,7 @@ def test_housekeeping_requeues_the_job_of_a_killed_rq_worker_and_another_worker_
     # The side thread keeps the worker's heartbeat in Redis fresh while the job runs (what /healthz reads) ...
     seen = rq_heartbeat(redis_db, name)
     until(lambda: rq_heartbeat(redis_db, name) not in {"", seen}, 30, "the RQ heartbeat stood still during a job")
+    assert workers_seen_by_healthz(settings)["video"]["ok"]
     # ... and writes the heartbeat row that tells the housekeeping this worker is alive.
     assert name in site.heartbeats()
     now = site.manage("housekeeping")

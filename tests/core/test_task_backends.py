@@ -101,3 +101,17 @@ def test_healthz_sees_rq_workers_through_redis(redis_queues, settings):
         assert workers["default"]["ok"] and workers["video"]["ok"]
     finally:
         worker.register_death()
+
+
+@pytest.mark.django_db
+def test_run_worker_runs_rq_tasks_with_its_heartbeat(redis_queues):
+    an_old_and_a_live_worker()
+    result = forget_dead_workers.enqueue()
+    call_command("run_worker", "--queue", "default", "--batch")
+    result.refresh()
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == 1
+    (worker_id,) = result.worker_ids  # the RQ worker is named as its heartbeat row is
+    assert len(worker_id) == 32
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"], "its row went with it"
+    assert not redis_queues.smembers("rq:workers"), "it told Redis it is gone"

@@ -162,7 +162,6 @@ class RQRunner(Runner):
     def run(self) -> None:
         from portal.core import rq_worker
 
-        connection.close()  # the job opens its own; none is shared with the side thread
         try:
             self.worker.work(burst=self.batch, logging_level=self.level)
         except rq_worker.REDIS_ERRORS as error:
