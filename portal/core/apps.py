@@ -9,7 +9,10 @@ class CoreConfig(AppConfig):
     label = "core"
     verbose_name = _("Portal foundation")
     # Run by `manage.py housekeeping` (portal.core.housekeeping, where apps declare their periodic duties).
-    housekeeping = [{"call": "portal.core.tasks.forget_dead_workers", "every": 3600}]
+    housekeeping = [
+        {"call": "portal.core.tasks.forget_dead_workers", "every": 3600},
+        {"call": "portal.core.rq_worker.enqueue_scheduled_tasks", "every": "WORKER_HOUSEKEEPING_SECONDS"},
+    ]
 
     def ready(self) -> None:
         from media.workers import register_dead_workers, register_worker_status

@@ -161,3 +161,26 @@ def build(worker_id: str, queue_names: list[str]) -> PortalWorker:
     return PortalWorker(
         queues, connection=queues[0].connection, job_class=Job, queue_class=type(queues[0]), name=worker_id
     )
+
+
+def enqueue_scheduled_tasks() -> int | None:
+    """A housekeeping duty: under RQ, queue the deferred tasks whose time has come (a task enqueued with
+    `run_after` waits in rq's scheduled registry, which only an rq scheduler empties; this is that scheduler,
+    run with the other duties instead of a process forked by every worker). Nothing to do on the database backend,
+    whose workers read `run_after` themselves."""
+    if settings.TASKS_BACKEND != "rq":
+        return None
+    from django_rq.queues import get_queues
+    from rq.scheduler import RQScheduler
+
+    queues = get_queues(*settings.TASK_QUEUES)
+    scheduler = RQScheduler(queues, connection=queues[0].connection)
+    scheduler.acquire_locks()
+    if not scheduler.acquired_locks:
+        return 0  # a worker started with rq's own scheduler has it
+    try:
+        before = {queue.name: queue.count for queue in queues}
+        scheduler.enqueue_scheduled_jobs()
+        return sum(queue.count - before[queue.name] for queue in queues)
+    finally:
+        scheduler.release_locks()

@@ -56,6 +56,7 @@ def test_every_app_registers_its_duties_in_order():
     names = [duty.name for duty in housekeeping.duties()]
     for expected in [
         "portal.core.tasks.forget_dead_workers",
+        "portal.core.rq_worker.enqueue_scheduled_tasks",
         "media.processing.requeue_stalled",
         "media.transcription.requeue_stalled",
         "media.workdir.sweep_work_dir",

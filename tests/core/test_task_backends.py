@@ -115,3 +115,17 @@ def test_run_worker_runs_rq_tasks_with_its_heartbeat(redis_queues):
     assert len(worker_id) == 32
     assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["alive"], "its row went with it"
     assert not redis_queues.smembers("rq:workers"), "it told Redis it is gone"
+
+
+@pytest.mark.django_db
+def test_the_housekeeping_queues_deferred_rq_tasks_when_their_time_comes(redis_queues):
+    an_old_and_a_live_worker()
+    later = forget_dead_workers.using(run_after=timezone.now() + timedelta(hours=1)).enqueue()
+    due = forget_dead_workers.using(run_after=timezone.now() - timedelta(seconds=1)).enqueue()
+    duty = "portal.core.rq_worker.enqueue_scheduled_tasks"
+    call_command("housekeeping", "--duty", duty)
+    call_command("run_worker", "--queue", "default", "--batch")
+    due.refresh()
+    later.refresh()
+    assert due.status == TaskResultStatus.SUCCESSFUL
+    assert later.status == TaskResultStatus.READY, "its time has not come"
