@@ -37,10 +37,14 @@ from media.permissions import can_manage
 from media.states import State
 from media.timecode import format_timecode
 from media.transcription_admin import transcription_button, transcription_menu_item
+from media.upload import is_being_stored
 from media.workers import worker_status
 
 
 def state_label(video: Video) -> str:
+    if is_being_stored(video):
+        label = _("Saving the original to storage")
+        return f"{label} {video.progress:.0f}%" if video.progress else label
     label = str(video.get_state_display())
     if video.state == State.PROCESSING:
         label += f" {video.progress:.0f}%"

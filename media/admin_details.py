@@ -22,6 +22,7 @@ from media.states import State
 from media.timecode import format_timecode
 from media.transcription_admin import job_label
 from media.transcripts import DEFAULT_LANGUAGE
+from media.upload import is_being_stored
 
 
 def format_bitrate(bits_per_second: int) -> str:
@@ -48,6 +49,11 @@ def state_message(video: Video) -> tuple[str, str]:
     meanwhile = (
         " " + _("Meanwhile viewers watch the previous conversion, which the preview below plays.") if previous else ""
     )
+    if is_being_stored(video):
+        return "info", _(
+            "The whole file has arrived and was checked; its original is being saved to storage. Its conversion is "
+            "queued right after. This page updates its state by itself."
+        )
     if video.state == State.UPLOADED:
         return "info", _("The file has arrived and is being checked.")
     if video.state == State.QUEUED:

@@ -2,10 +2,11 @@
 
 Every stored file is readable by its owner and its group only (FILE_UPLOAD_PERMISSIONS, 0640) and every folder
 is 2750 (FILE_UPLOAD_DIRECTORY_PERMISSIONS): owner and group may enter it, and the set-group-ID bit makes what
-is created inside it take the folder's group. The deployment gives the media folder nginx's group (README,
-"Production"): nginx then reads every file the portal stores, and nobody else does. Django's FileSystemStorage
-applies these settings to what it saves; this module applies them to what the pipeline writes without it
-(an upload's file renamed into storage, a conversion's folder published by renaming it).
+is created inside it take the folder's group. The deployment makes nginx's user a member of the portal's group
+(deploy/README.md, "Users, files and modes"): nginx then reads every file the portal stores, nobody else does.
+Django's FileSystemStorage applies these settings to what it saves; this module applies them to what the
+pipeline writes without it (an upload's file renamed into storage, a conversion's folder published by renaming
+it).
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import children, jobs
+from media import children, files, jobs
 from media.models import Rendition, UploadSession, Video
 from media.probe import MediaRejected, Probe, read_probe, validate
 from media.states import State
@@ -89,8 +89,9 @@ def create_video(
     name = original_name or source.name
     if move and isinstance(default_storage, FileSystemStorage):
         target = Path(default_storage.path(Video._meta.get_field("original").generate_filename(video, name)))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        files.make_dirs(target.parent)
         shutil.move(str(source), str(target))
+        files.share_file(target)
         video.original.name = str(target.relative_to(Path(default_storage.path(""))).as_posix())
     else:
         with source.open("rb") as handle:
@@ -293,13 +294,17 @@ def retry_or_fail(video: Video, reason: str) -> str:
 
 
 def requeue_stalled() -> list[int]:
-    """Retry the conversions whose worker died (workers.requeue_stalled_jobs says which)."""
-    return jobs.requeue_stalled(
+    """Retry the conversions whose worker died (workers.requeue_stalled_jobs says which), and ask again for the
+    originals whose copy into storage stopped (media.upload.requeue_unstored)."""
+    from media.upload import requeue_unstored
+
+    requeued = jobs.requeue_stalled(
         jobs.VIDEO,
         retry=lambda video: retry_or_fail(
             video, _("The conversion was interrupted (the server or its worker stopped).")
         ),
     )
+    return requeued + requeue_unstored()
 
 
 def is_stale(video: Video) -> bool:

@@ -11,6 +11,7 @@ import mimetypes
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
@@ -51,13 +52,10 @@ def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") 
         if download_as:
             accel["Content-Disposition"] = _attachment(download_as)
         return accel
-    try:
-        path = Path(default_storage.path(name))
-    except NotImplementedError as exc:  # remote storage: production serves through nginx or the storage
-        raise Http404 from exc
-    if not path.is_file():
+    opened = _open_stored(name)
+    if opened is None:
         raise Http404
-    size = path.stat().st_size
+    handle, size = opened
     start, end = 0, size - 1
     status = 200
     match = RANGE.match(request.headers.get("Range", "").strip())
@@ -71,11 +69,11 @@ def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") 
         else:  # "bytes=-500": the last 500 bytes
             start = max(0, size - int(last))
         if start > end or start >= size:
+            handle.close()
             refusal = HttpResponse(status=416)
             refusal["Content-Range"] = f"bytes */{size}"
             return refusal
         status = 206
-    handle = path.open("rb")
     handle.seek(start)
     length = end - start + 1
     response = FileResponse(_limited(handle, length), status=status, content_type=content_type_for(name))
@@ -87,6 +85,21 @@ def send_stored_file(request: HttpRequest, name: str, *, download_as: str = "") 
     if download_as:
         response["Content-Disposition"] = _attachment(download_as)
     return response
+
+
+def _open_stored(name: str) -> tuple[Any, int] | None:
+    """(an open file, its size) for the stored file `name`, or None when there is none. On the local disk the
+    file itself; on remote storage (S3) the storage's file object: `make run` and the tests send files from the
+    bucket through Django, production has nginx fetch them (X-Accel-Redirect above)."""
+    try:
+        path = Path(default_storage.path(name))
+    except NotImplementedError:
+        if not name or not default_storage.exists(name):
+            return None
+        return default_storage.open(name, "rb"), default_storage.size(name)
+    if not path.is_file():
+        return None
+    return path.open("rb"), path.stat().st_size
 
 
 def _limited(handle, length: int, chunk: int = 256 * 1024):

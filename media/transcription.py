@@ -555,4 +555,6 @@ def transcribe_new_recording(sender: type[Video], instance: Video, created: bool
 def _request_quietly(video: Video) -> None:
     with contextlib.suppress(Video.DoesNotExist):
         video.refresh_from_db()
+        if not video.original:  # on its way to storage: asked again once stored (media.upload.store_original)
+            return
         request_transcription(video, user=video.uploaded_by)

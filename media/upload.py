@@ -17,8 +17,12 @@ The protocol (tus-like, JSON; URLs in media/upload_urls.py, mounted under /media
     client resends from there) and its checksum matches (otherwise 460, "checksum mismatch" as in
     tus, and the offset does not move). 200 and the new offset.
 ``POST tai-len/<key>/xong/`` with ``{"title"?}``
-    Once every byte is there, turns the file into a Video (media.processing.create_video: full
-    ffprobe validation, then queued for transcoding) and answers the video's id, state and error.
+    Once every byte is there, turns the file into a Video and answers the video's id, state and error at
+    once. The whole file is checked with ffprobe here. On the local disk it is renamed into storage and
+    queued for conversion (media.processing.create_video); on remote storage (S3) the Video is "being
+    stored" (state uploaded, no original yet) and a task on the "store" queue, served by a worker on this
+    machine, copies the file into storage and queues the conversion (`store_original`): a request never
+    copies gigabytes, and conversion workers elsewhere need only the database, Redis and the object store.
     Completing again answers the same video.
 ``DELETE tai-len/<key>/``
     Cancels: the session and its partial file are deleted (204).
@@ -62,14 +66,18 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, default_storage
+from django.db import transaction
 from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from media.models import UploadSession, Video
-from media.probe import MediaRejected, probe_file
-from media.processing import create_video
+from media.probe import MediaRejected, probe_file, validate
+from media.processing import create_video, probe_fields, queue
+from media.states import State
 from media.titles import title_from_filename
 
 logger = logging.getLogger(__name__)
@@ -125,10 +133,11 @@ def _lock_path(session: UploadSession) -> Path:
 
 
 @contextlib.contextmanager
-def _locked(session: UploadSession) -> Iterator[None]:
-    """Hold the session's lock: one writer at a time, across threads and processes of this machine."""
+def _locked(session: UploadSession, *, wait: bool = True) -> Iterator[None]:
+    """Hold the session's lock: one writer at a time, across threads and processes of this machine. Without
+    `wait`, BlockingIOError when another holds it."""
     with _lock_path(session).open("a") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
             yield
         finally:
@@ -471,22 +480,149 @@ def complete(session: UploadSession, *, title: str = "") -> Video:
                 )
             if title.strip():
                 session.title = title.strip()[:255]
-            video = create_video(
-                path,
-                title=session.title or title_from_filename(session.filename),
-                original_name=session.filename,
-                user=session.user,
-                move=True,
-            )
+            if stored_here():
+                video = create_video(
+                    path,
+                    title=session.title or title_from_filename(session.filename),
+                    original_name=session.filename,
+                    user=session.user,
+                    move=True,
+                )
+            else:
+                video = _receive_for_storage(session, path)
         session.video = video
         session.save(update_fields=["video", "title", "updated_at"])
-    _lock_path(session).unlink(missing_ok=True)
+    if video.original:  # stored: nothing of this upload is left to do (see _receive_for_storage otherwise)
+        _lock_path(session).unlink(missing_ok=True)
     logger.info("upload %s complete: video %s, %s", session.key, video.pk, video.state)
     return video
 
 
+# --- Storing the original on remote storage ---------------------------------------------------------
+
+
+def stored_here() -> bool:
+    """Whether storage is this machine's disk (the original is renamed into it) rather than remote (S3)."""
+    return isinstance(default_storage, FileSystemStorage)
+
+
+def _receive_for_storage(session: UploadSession, path: Path) -> Video:
+    """On remote storage: check the whole file here with ffprobe and answer at once with a Video that is "being
+    stored" (state uploaded, no original yet); the copy into storage is a task on the "store" queue, served by a
+    worker on this machine, where the file is (`store_original`). A file ffprobe refuses is failed at once, with
+    its reason, and stored all the same (the editor may download it), as on the local disk."""
+    try:
+        probe = validate(path)
+    except MediaRejected as rejected:
+        probe, refusal = None, rejected
+    with transaction.atomic():
+        video = Video.objects.create(
+            title=session.title or title_from_filename(session.filename),
+            original_name=session.filename,
+            uploaded_by=session.user,
+            size_bytes=path.stat().st_size,
+            **(probe_fields(probe) if probe is not None else {}),
+        )
+        if probe is None:
+            video.move_to(State.FAILED, error=str(refusal.message))
+            logger.info("video %s rejected: %s", video.pk, refusal)
+        # Noted on the session here (complete notes it again), so the task finds the file whenever it runs.
+        UploadSession.objects.filter(pk=session.pk).update(video=video)
+        transaction.on_commit(lambda: enqueue_store(video.pk))
+    return video
+
+
+def enqueue_store(video_id: int) -> None:
+    from media.tasks import store_upload
+
+    store_upload.enqueue(video_id)
+
+
+def store_original(video_id: int) -> str:
+    """Copy an uploaded recording from this machine's upload folder into storage, then queue its conversion
+    (a refused file stays failed). Runs on the "store" queue, on the machine that received the upload. Done once
+    however often it is asked: the session's lock keeps two copies from running together, and an object already
+    in storage with the file's size (a copy that ended just before its worker did) is kept rather than sent
+    again; asked again while a copy runs (a long one, seen as quiet by `requeue_unstored`), it leaves at once.
+    Returns what it did."""
+    session = UploadSession.objects.filter(video_id=video_id).select_related("video").first()
+    if session is None or session.video is None or session.video.original:
+        return "skipped"
+    try:
+        with _locked(session, wait=False):
+            done = _store(session, video_id)
+    except BlockingIOError:
+        return "busy"
+    if done == "stored":
+        _lock_path(session).unlink(missing_ok=True)
+    return done
+
+
+def _store(session: UploadSession, video_id: int) -> str:
+    """store_original's work, under the session's lock."""
+    video = Video.objects.get(pk=video_id)
+    if video.original:
+        return "skipped"
+    path = part_path(session)
+    if not path.is_file():
+        logger.error("upload %s: the file of video %s is not on this machine (%s)", session.key, video_id, path)
+        return "missing"
+    size = path.stat().st_size
+    name = Video._meta.get_field("original").generate_filename(video, session.filename)
+    # The heartbeat says when the copy started (requeue_unstored); the storage's upload runs in threads of its own
+    # (boto3's), which must not write to the database.
+    Video.objects.filter(pk=video_id).update(processing_heartbeat=timezone.now())
+    if not (default_storage.exists(name) and default_storage.size(name) == size):
+        with path.open("rb") as handle:
+            name = default_storage.save(name, File(handle, name=session.filename))
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video_id)
+        video.original.name = name
+        video.save(update_fields=["original"])
+        if video.state == State.UPLOADED:
+            queue(video)
+        if settings.TRANSCRIBE_BY_DEFAULT:
+            from media.transcription import _request_quietly
+
+            transaction.on_commit(lambda: _request_quietly(video))
+    path.unlink(missing_ok=True)
+    logger.info("upload %s: original of video %s stored as %s", session.key, video_id, name)
+    return "stored"
+
+
+def unstored() -> QuerySet[Video]:
+    """Recordings whose original is still only in an upload folder, waiting to be stored."""
+    waiting = UploadSession.objects.filter(video__isnull=False, video__original="").values("video")
+    return Video.objects.filter(pk__in=waiting, state__in=[State.UPLOADED, State.FAILED])
+
+
+def is_being_stored(video: Video) -> bool:
+    """Uploaded, and its original on its way to storage (the stage editors see until it is queued)."""
+    return video.state == State.UPLOADED and not video.original
+
+
+def requeue_unstored() -> list[int]:
+    """Ask again for the originals whose copy into storage showed no sign of life for VIDEO_STALE_AFTER_SECONDS
+    (its worker restarted, its task was lost with the queue): the file waits in the upload folder until stored,
+    so nothing is lost. Part of the housekeeping (media.processing.requeue_stalled)."""
+    quiet = timezone.now() - timedelta(seconds=settings.VIDEO_STALE_AFTER_SECONDS)
+    again = []
+    for video in unstored().filter(created_at__lt=quiet):
+        if video.processing_heartbeat is not None and video.processing_heartbeat >= quiet:
+            continue
+        if Video.objects.filter(pk=video.pk, processing_heartbeat=video.processing_heartbeat).update(
+            processing_heartbeat=timezone.now()
+        ):
+            enqueue_store(video.pk)
+            again.append(video.pk)
+    return again
+
+
 def cancel(session: UploadSession) -> None:
-    """Forget an upload: its partial file and its session."""
+    """Forget an upload: its partial file and its session. A finished upload whose original is still on its way
+    to storage is kept: its file is the recording's only copy."""
+    if session.video_id is not None and unstored().filter(pk=session.video_id).exists():
+        return
     with _locked(session):
         part_path(session).unlink(missing_ok=True)
         session.delete()

@@ -50,7 +50,9 @@ def describe_video(video: Video) -> dict[str, Any]:
         "id": video.pk,
         "title": video.title,
         "state": video.state,
-        "state_label": str(video.get_state_display()),
+        "state_label": str(_("Saving the original to storage"))
+        if upload.is_being_stored(video)
+        else str(video.get_state_display()),
         "error": video.error,
         "admin_url": video_admin_url(video),
     }

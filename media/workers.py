@@ -28,6 +28,7 @@ QUEUE_LABELS = {
     "default": pgettext_lazy("task queue", "General work"),
     "video": pgettext_lazy("task queue", "Video conversion"),
     "transcribe": pgettext_lazy("task queue", "Speech recognition"),
+    "store": pgettext_lazy("task queue", "Storing uploaded recordings"),
 }
 
 _provider: Callable[[], dict[str, dict[str, Any]]] | None = None

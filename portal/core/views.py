@@ -5,15 +5,15 @@ from __future__ import annotations
 import hmac
 import mimetypes
 import posixpath
-from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.utils._os import safe_join
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_safe
 
@@ -69,19 +69,20 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     path = posixpath.normpath(path).lstrip("/")
     if not path.startswith(IMAGE_MEDIA_PREFIXES):
         raise Http404
+    # Through the storage, which is the local MEDIA_ROOT or a bucket (S3): nginx fetches the file from either.
     try:
-        full_path = Path(safe_join(settings.MEDIA_ROOT, path))
+        exists = default_storage.exists(path)
     except Exception as exc:  # SuspiciousFileOperation on "../"
         raise Http404 from exc
-    if not full_path.is_file():
+    if not exists:
         raise Http404
     if settings.SERVE_MEDIA_WITH == "x-accel":
         response = HttpResponse()
-        response["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + path
-        content_type, _ = mimetypes.guess_type(full_path.name)
+        response["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + quote(path, safe="/")
+        content_type, _ = mimetypes.guess_type(posixpath.basename(path))
         response["Content-Type"] = content_type or "application/octet-stream"
         return response
-    file_response = FileResponse(full_path.open("rb"))
+    file_response = FileResponse(default_storage.open(path, "rb"), filename=posixpath.basename(path))
     file_response["Cache-Control"] = "private, max-age=3600"
     return file_response
 

@@ -131,7 +131,9 @@ AUTH_USER_MODEL = "units.User"
 # django-tasks, as Wagtail 8 uses it. Long transcodes run on their own queue so that light work
 # (Wagtail's reference index, search sync, e-mail) never waits behind a four-hour recording; speech
 # recognition has a queue of its own too, so a long transcription never holds back a conversion.
-TASK_QUEUES = ["default", "video", "transcribe"]
+# On remote storage (S3) an uploaded original is copied into storage by a task on the "store" queue, served by a
+# worker on the web machine that received it (media/upload.py): requests never copy gigabytes.
+TASK_QUEUES = ["default", "video", "transcribe", "store"]
 TASKS_BACKEND = env("TASKS_BACKEND", "database")
 if TASKS_BACKEND not in {"database", "rq"}:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be 'database' or 'rq', not {TASKS_BACKEND!r}")
@@ -226,7 +228,11 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 # nginx, set SERVE_MEDIA_WITH to "x-accel" and nginx sends the bytes from an internal location.
 SERVE_MEDIA_WITH = env("SERVE_MEDIA_WITH", "django")
 SERVE_MEDIA_ACCEL_PREFIX = env("SERVE_MEDIA_ACCEL_PREFIX", "/protected-media/")
+# Stored files are read by their owner and group only, folders entered by them only; the set-group-ID bit makes
+# everything made inside a folder take its group, the portal's, of which nginx's user is a member (deploy/README.md).
+# media/files.py applies the same modes to what the pipeline writes itself.
 FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o2750
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # /healthz reports unhealthy below this much free space under var/.
 MIN_FREE_DISK_BYTES = envint("MIN_FREE_DISK_MB", 1024) * 1024 * 1024
@@ -336,7 +342,12 @@ TRANSCRIBE_BY_DEFAULT = envbool("TRANSCRIBE_BY_DEFAULT", False)
 # Audio is transcribed in chunks of about this length, cut in silences; a killed job loses at most one.
 TRANSCRIBE_CHUNK_SECONDS = envint("TRANSCRIBE_CHUNK_SECONDS", 300)
 # The queues that must have a live worker (what /healthz checks): the transcription queue only with a model.
-WORKER_QUEUES = [queue for queue in TASK_QUEUES if queue != "transcribe" or WHISPER_MODEL_DIR]
+# The store queue only on remote storage (on the local disk an upload is renamed into storage at once).
+WORKER_QUEUES = [
+    queue
+    for queue in TASK_QUEUES
+    if (queue != "transcribe" or WHISPER_MODEL_DIR) and (queue != "store" or env("S3_BUCKET"))
+]
 
 # --- Search engine --------------------------------------------------------------------------
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")

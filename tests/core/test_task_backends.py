@@ -47,7 +47,7 @@ def test_forgetting_dead_workers_keeps_the_live_ones():
 
 def test_the_database_backend_knows_every_queue(settings):
     settings.TASKS = {"default": settings.TASK_BACKENDS["database"]}
-    assert set(default_task_backend.queues) == {"default", "video", "transcribe"}
+    assert set(default_task_backend.queues) == {"default", "video", "transcribe", "store"}
 
 
 @pytest.fixture
