@@ -2,9 +2,9 @@
 Exactly one publishes; the other stops at its next write, with its ffmpeg, its work folder and whatever it
 published gone, and the video's rows untouched by it (media/jobs.py). Real ffmpeg on a tiny clip.
 
-The two workers are the same process here, one inside the other: worker A's conversion is interrupted at a
-chosen moment (its first progress report, or right after it published its folder) and worker B runs the whole
-job there, as another machine would have meanwhile; then A resumes.
+The two workers are the same process here: worker A's conversion is interrupted at a chosen moment (its first
+progress report, or right after it published its folder) and worker B claims the video there, as another machine
+would have meanwhile; A resumes and makes its next write while B holds the video; then B converts it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 import pytest
 
-from media import processing, transcode
+from media import jobs, processing, transcode
 from media.models import TranscriptionJob, Video
 from media.states import State
 from tests.media.processes import child_named, gone_within
@@ -64,8 +64,8 @@ def test_a_slow_worker_whose_video_was_requeued_stops_at_its_next_progress_repor
             # back, and worker B (another machine) claims it and converts it to the end.
             Video.objects.filter(pk=video.pk).update(processing_heartbeat=timezone.now() - timedelta(days=1))
             assert processing.requeue_stalled() == [video.pk]
-            seen["b"] = processing.process(video.pk)
-        report(seconds)  # A's next write
+            seen["b"] = processing.claim(video.pk)
+        report(seconds)  # A's next write, while B holds the video
 
     def racing(source, probe, work, on_progress=None, on_alive=None):
         if "a_ffmpeg" in seen or on_progress is None:
@@ -77,15 +77,19 @@ def test_a_slow_worker_whose_video_was_requeued_stops_at_its_next_progress_repor
     monkeypatch.setattr(processing, "transcode", racing)
 
     assert processing.process(video.pk) == "skipped"  # worker A, stopped
+    held = Video.objects.get(pk=video.pk)
+    assert (held.state, held.attempts, held.progress) == (State.PROCESSING, 2, 0), "A wrote nothing"
+    assert gone_within(seen["a_ffmpeg"], 10), "A's ffmpeg was killed"
+    assert work_folders(settings, video) == [], "A's work folder is removed"
 
-    assert seen["b"] == State.READY
+    b = seen["b"]
+    assert processing._process(b, jobs.Lease(jobs.VIDEO, b)) == State.READY  # B goes on, undisturbed
     video.refresh_from_db()
     assert video.attempts == 2 and video.output_dir.startswith(f"videos/{video.key}/hls-2-")
     assert_belongs_to_the_winner(video)
     assert published_folders(media_storage, video) == [video.output_dir.rsplit("/", 1)[1]]
     assert (media_storage / video.master_playlist).is_file()
-    assert gone_within(seen["a_ffmpeg"], 10), "A's ffmpeg was killed"
-    assert work_folders(settings, video) == [], "A's work folder is removed (B's was published)"
+    assert work_folders(settings, video) == []
 
 
 def test_a_worker_that_published_after_its_video_was_handed_on_removes_its_folder_and_touches_nothing(
@@ -106,13 +110,17 @@ def test_a_worker_that_published_after_its_video_was_handed_on_removes_its_folde
             stale = Video.objects.get(pk=video.pk)
             assert processing.can_retry(stale)
             processing.retry(stale)  # by hand, from the admin
-            seen["b"] = processing.process(video.pk)
+            seen["b"] = processing.claim(video.pk)
 
     monkeypatch.setattr(processing, "publish_folder", racing)
 
     assert processing.process(video.pk) == "skipped"  # worker A: its publication is refused
+    held = Video.objects.get(pk=video.pk)
+    assert (held.state, held.attempts, held.output_dir) == (State.PROCESSING, 1, ""), "A pointed at nothing"
+    assert not (media_storage / seen["a_prefix"]).exists(), "the loser's published folder is removed"
 
-    assert seen["b"] == State.READY
+    b = seen["b"]
+    assert processing._process(b, jobs.Lease(jobs.VIDEO, b)) == State.READY
     video.refresh_from_db()
     assert video.attempts == 1, "B's attempt carries the number A's had"
     assert video.output_dir != seen["a_prefix"]
@@ -133,16 +141,19 @@ def test_a_failure_of_a_worker_whose_video_was_handed_on_is_not_recorded(
             failing.done = True  # type: ignore[attr-defined]
             Video.objects.filter(pk=video.pk).update(processing_heartbeat=timezone.now() - timedelta(days=1))
             processing.requeue_stalled()
-            monkeypatch.setattr(processing, "transcode", transcode.transcode)
-            assert processing.process(video.pk) == State.READY  # B
+            failing.b = processing.claim(video.pk)  # type: ignore[attr-defined]
             raise transcode.TranscodeError("A's ffmpeg failed")
         raise AssertionError("only A comes here")
 
     monkeypatch.setattr(processing, "transcode", failing)
     assert processing.process(video.pk) == "skipped"
+    held = Video.objects.get(pk=video.pk)
+    assert (held.state, held.attempts, held.error) == (State.PROCESSING, 2, ""), "neither failed nor requeued by A"
+    monkeypatch.setattr(processing, "transcode", transcode.transcode)
+    b = failing.b  # type: ignore[attr-defined]
+    assert processing._process(b, jobs.Lease(jobs.VIDEO, b)) == State.READY
     video.refresh_from_db()
     assert_belongs_to_the_winner(video)
-    assert video.attempts == 2
 
 
 def test_a_transcription_worker_whose_job_was_retried_by_hand_cannot_write(media_storage, tmp_path, clip_silent):
