@@ -311,18 +311,44 @@ def run_step(step: str, argv: list[str], environ: dict[str, str], *, log_name: s
 
 def postgres_up(state: dict[str, Any]) -> str:
     import psycopg
+    from psycopg import sql
 
     if os.environ.get("STACK_POSTGRES") == "private":  # to try the fallback where a service answers
         return private_cluster(state)
     try:
         with psycopg.connect(PG_ADMIN_URL, connect_timeout=3, autocommit=True) as conn:
+            owner = database_owner(conn)
+            if owner and owner != str(STACK) and stack_running(Path(owner)):
+                raise StepFailed(
+                    "PostgreSQL",
+                    f"the database {DATABASE} belongs to the stack running in {owner}: stop it, or give this one "
+                    "its own with STACK_DATABASE (and STACK_REDIS_DB, STACK_PORT)",
+                )
             conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
             conn.execute(f"CREATE DATABASE {DATABASE}")
+            # Whose it is: `down` drops only its own, never another clone's stack's.
+            conn.execute(f"COMMENT ON DATABASE {DATABASE} IS {sql.quote(str(STACK))}")
         state["postgres"] = {"service": "127.0.0.1:5432"}
         return f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
     except psycopg.OperationalError as exc:
         say(f"  PostgreSQL does not answer on 127.0.0.1:5432 ({str(exc).strip()[:120]}): a private cluster.")
     return private_cluster(state)
+
+
+def database_owner(conn: Any) -> str:
+    """The var/stack folder of the stack that made the database (its comment), or ""."""
+    row = conn.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", (DATABASE,)
+    ).fetchone()
+    return (row[0] or "") if row else ""
+
+
+def stack_running(folder: Path) -> bool:
+    try:
+        pids = json.loads((folder / "stack.json").read_text(encoding="utf-8")).get("pids") or {}
+    except (OSError, ValueError):
+        return False
+    return any(alive(pid) for pid in pids.values())
 
 
 def pg_bindir() -> Path:
@@ -422,7 +448,8 @@ def postgres_down(state: dict[str, Any]) -> None:
             contextlib.suppress(psycopg.Error),
             psycopg.connect(PG_ADMIN_URL, connect_timeout=3, autocommit=True) as conn,
         ):
-            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+            if database_owner(conn) in ("", str(STACK)):
+                conn.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
 
 
 def redis_up(state: dict[str, Any], environ: dict[str, str]) -> str:

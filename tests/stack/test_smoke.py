@@ -265,6 +265,22 @@ def test_the_converted_recording_plays_over_hls_with_a_session(stack, converted)
     assert any(stream.get("codec_name") == "h264" and stream.get("height") for stream in streams)
 
 
+def test_a_viewer_plays_a_demo_recording_from_the_object_store(stack, https, stack_db):
+    """seed_demo's recordings, converted into the bucket, play for a viewer (a published training's audience, not
+    an editor who sees every recording)."""
+    (key,) = _one(stack_db, "SELECT key FROM media_video WHERE state = 'ready' ORDER BY id LIMIT 1")
+    viewer = https("viewer")
+    master = urljoin(stack["url"], f"/media/v/{key}/master.m3u8")
+    probe = subprocess.run(
+        ["ffprobe", "-v", "error", "-headers", f"Cookie: sessionid={viewer.cookies['sessionid']}\r\n",
+         "-show_entries", "stream=codec_type", "-of", "json", master],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert {stream["codec_type"] for stream in json.loads(probe.stdout)["streams"]} == {"video", "audio"}
+    assert https().get(master, allow_redirects=False).status_code in (302, 403, 404)
+
+
 def test_segments_need_the_session_they_were_signed_for(stack, https, converted):
     editor = converted["editor"]
     master = editor.get(f"/media/v/{converted['key']}/master.m3u8")
