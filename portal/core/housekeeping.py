@@ -174,6 +174,11 @@ def _site_lock(name: str) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+# The last failure of each duty in this process: a duty failing the same way round after round (a service down)
+# logs its traceback once, then a line each round.
+_last_failure: dict[str, str] = {}
+
+
 def run_duty(duty: Duty) -> Outcome:
     """Run one duty, under its lock; whatever it raises is logged and reported, never passed on."""
     started = time.monotonic()
@@ -185,11 +190,17 @@ def run_duty(duty: Duty) -> Outcome:
                 return Outcome(duty.name, ok=True, skipped=True, seconds=time.monotonic() - started)
             result = duty.function()()
     except Exception as error:  # one failing duty must not stop the others
-        logger.exception("housekeeping %s failed", duty.name)
+        failure = f"{type(error).__name__}: {error}"
+        if _last_failure.get(duty.name) == failure:  # the same again (Redis still down): one line, not a traceback
+            logger.error("housekeeping %s failed again: %s", duty.name, failure)
+        else:
+            logger.exception("housekeeping %s failed", duty.name)
+        _last_failure[duty.name] = failure
         if not connection.in_atomic_block:  # (a test's transaction is not to be closed)
             close_old_connections()  # a database that went away: the next duty gets a fresh connection
-        failure = f"{type(error).__name__}: {error}"
         return Outcome(duty.name, ok=False, error=failure, seconds=time.monotonic() - started)
+    if _last_failure.pop(duty.name, None) is not None:
+        logger.warning("housekeeping %s works again", duty.name)
     return Outcome(duty.name, ok=True, result=_summary(result), seconds=time.monotonic() - started)
 
 

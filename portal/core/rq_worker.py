@@ -174,7 +174,7 @@ def enqueue_scheduled_tasks() -> int | None:
     from rq.scheduler import RQScheduler
 
     queues = get_queues(*settings.TASK_QUEUES)
-    scheduler = RQScheduler(queues, connection=queues[0].connection)
+    scheduler = RQScheduler(queues, connection=queues[0].connection, logging_level=logging.WARNING)
     scheduler.acquire_locks()
     if not scheduler.acquired_locks:
         return 0  # a worker started with rq's own scheduler has it

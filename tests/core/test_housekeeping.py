@@ -151,3 +151,13 @@ def test_a_declaration_that_is_not_a_duty_is_refused(monkeypatch):
     monkeypatch.setattr(apps.get_app_config("core"), "housekeeping", ["portal.core.tasks.forget_dead_workers"])
     with pytest.raises(ImproperlyConfigured, match="'call' and 'every'"):
         housekeeping.duties()
+
+
+def test_a_duty_failing_round_after_round_logs_its_traceback_once(three_duties, caplog, monkeypatch):
+    monkeypatch.setattr(housekeeping, "_last_failure", {})
+    duty = next(duty for duty in housekeeping.duties() if duty.name.endswith(".broken"))
+    for _ in range(3):
+        assert not housekeeping.run_duty(duty).ok
+    failures = [record for record in caplog.records if duty.name in record.getMessage()]
+    assert [record.exc_info is not None for record in failures] == [True, False, False]
+    assert all("the engine is on fire" in record.getMessage() or record.exc_info for record in failures)
