@@ -124,7 +124,7 @@ class Lease:
     @contextlib.contextmanager
     def running(self) -> Iterator[None]:
         """While the block runs, the worker's side thread keeps this job's heartbeat fresh (workers.keep_alive)."""
-        with workers.running(self.kind.name, self.pk, self.attempt):
+        with workers.running(self.kind.name, self.pk, (self.attempt, self.started)):
             yield
 
 

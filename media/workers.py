@@ -52,7 +52,8 @@ def worker_status() -> dict[str, dict[str, Any]]:
 # --- The worker this process is, the jobs it runs, the workers known dead ------------------------------
 
 _worker_id = ""
-_running: dict[str, dict[int, int | None]] = {"video": {}, "transcription": {}}
+# kind → {pk: (attempt, claim moment)}, or None for a job run without a lease.
+_running: dict[str, dict[int, tuple[int, Any] | None]] = {"video": {}, "transcription": {}}
 _running_lock = threading.Lock()
 _dead_workers: Callable[[Collection[str], float], set[str]] | None = None
 
@@ -69,16 +70,17 @@ def current_worker() -> str:
 
 
 @contextlib.contextmanager
-def running(kind: str, pk: int, attempt: int | None = None) -> Iterator[None]:
-    """While the block runs, job `pk` of `kind` ("video", "transcription") is one this process is running, at
-    `attempt` (its heartbeat is only kept while the row is still at that attempt: see media.jobs)."""
+def running(kind: str, pk: int, claim: tuple[int, Any] | None = None) -> Iterator[None]:
+    """While the block runs, job `pk` of `kind` ("video", "transcription") is one this process is running, as
+    `claim` (attempt, claim moment) says: its heartbeat is only kept while the row is still that claim's
+    (media.jobs)."""
     with _running_lock:
-        _running[kind][pk] = attempt
+        _running[kind][pk] = claim
     try:
         yield
     finally:
         with _running_lock:
-            if _running[kind].get(pk) == attempt:
+            if _running[kind].get(pk) == claim:
                 del _running[kind][pk]
 
 
@@ -99,8 +101,8 @@ def keep_alive(worker_id: str) -> None:
         if not jobs:
             continue
         which = Q()
-        for pk, attempt in jobs.items():
-            which |= Q(pk=pk) if attempt is None else Q(pk=pk, attempts=attempt)
+        for pk, claim in jobs.items():
+            which |= Q(pk=pk) if claim is None else Q(pk=pk, attempts=claim[0], **{kind.started: claim[1]})
         kind.model._default_manager.filter(which, state=State.PROCESSING, **{kind.worker: worker_id}).update(
             **{kind.heartbeat: now}
         )
