@@ -300,8 +300,12 @@ class Client:
         self.aiohttp = aiohttp
         self.base = base
         self.timeout = aiohttp.ClientTimeout(total=timeout)
-        connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections, ssl=False, keepalive_timeout=75)
+        # Idle connections are dropped before nginx's keepalive_timeout (65 s) would close them under a request.
+        connector = aiohttp.TCPConnector(limit=connections, limit_per_host=connections, ssl=False, keepalive_timeout=30)
         self.http = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+        self.connections = connections
+        self.in_flight = 0
+        self.peak_in_flight = 0  # reaching `connections` means requests waited for a free connection
 
     async def close(self) -> None:
         await self.http.close()
@@ -311,6 +315,8 @@ class Client:
         url = urllib.parse.urljoin(self.base, path)
         body = b""
         begin = time.perf_counter()
+        self.in_flight += 1
+        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
         try:
             async with self.http.get(
                 url, headers={"Cookie": session.cookie}, allow_redirects=False, timeout=self.timeout
@@ -323,6 +329,8 @@ class Client:
             outcome = "timeout"
         except self.aiohttp.ClientError as error:
             outcome = type(error).__name__
+        finally:
+            self.in_flight -= 1
         seconds = time.perf_counter() - begin
         if stats is not None:
             stats.add(seconds, outcome, len(body))
@@ -707,6 +715,11 @@ def meter_line(figures: dict[str, Any]) -> str:
     )
 
 
+def pool_line(peak: int, connections: int) -> str:
+    full = " (full: the slowest requests also waited for a connection)" if peak >= connections else ""
+    return f"  viewers' requests in flight at most: {peak} of {connections} connections{full}"
+
+
 # --- main --------------------------------------------------------------------------------------------------
 
 
@@ -761,6 +774,8 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
         f"segments of {segment_seconds:.0f} s, signatures valid {found['signature_seconds']} s."
     )
     client = Client(url, arguments.connections, arguments.timeout)
+    # Readers have connections of their own, one each, as browsers do: never queued behind the viewers' pool.
+    reader_client = Client(url, max(1, arguments.readers), arguments.timeout)
     try:
         # Viewers use the users who may see the recording; readers use every user.
         logins = list(video["viewers"])
@@ -769,7 +784,15 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
 
         async def login(name: str) -> Session:
             async with gate:
-                return await client.login(name, users[name])
+                for attempt in range(3):  # a login refused by a passing hiccup is tried again, twice
+                    try:
+                        return await client.login(name, users[name])
+                    except (RuntimeError, client.aiohttp.ClientError) as error:
+                        if attempt == 2:
+                            raise
+                        say(f"  {error} Trying again.")
+                        await asyncio.sleep(2)
+                raise AssertionError("unreachable")
 
         viewer_sessions = list(
             await asyncio.gather(*(login(logins[number % len(logins)]) for number in range(arguments.sessions)))
@@ -801,12 +824,13 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
             f"for {arguments.seconds:.0f} s..."
         )
         watching = asyncio.Event()
+        client.peak_in_flight = 0
         with Meter() as phase_one:
 
             async def readers_when_watching() -> dict[str, Stats]:
                 await watching.wait()
                 return await run_readers(
-                    client,
+                    reader_client,
                     reader_sessions,
                     choices,
                     arguments.readers,
@@ -834,6 +858,8 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
             f"Phase 2: {arguments.django_viewers} viewers (Django-checked addresses) "
             f"for {arguments.django_seconds:.0f} s..."
         )
+        peaks = {"nginx": client.peak_in_flight}
+        client.peak_in_flight = 0
         with Meter() as phase_two:
             django_viewers = await run_viewers(
                 client,
@@ -845,6 +871,7 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
                 arguments.join_concurrency,
                 django=True,
             )
+        peaks["django"] = client.peak_in_flight
 
         say(
             f"Phase 3: capacity, {arguments.burst_connections} clients back to back, "
@@ -862,6 +889,7 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
             )
     finally:
         await client.close()
+        await reader_client.close()
 
     def viewer_figures(group: Viewers, count: int) -> dict[str, Any]:
         return {
@@ -882,9 +910,18 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
         "signature_seconds": found["signature_seconds"],
         "readers": arguments.readers,
         "think_seconds": arguments.think,
-        "nginx": {**viewer_figures(viewers, arguments.viewers), "meter": phase_one.figures},
+        "connections": arguments.connections,
+        "nginx": {
+            **viewer_figures(viewers, arguments.viewers),
+            "peak_requests_in_flight": peaks["nginx"],
+            "meter": phase_one.figures,
+        },
         "pages": {name: item.figures() for name, item in readers.items() if item.count},
-        "django": {**viewer_figures(django_viewers, arguments.django_viewers), "meter": phase_two.figures},
+        "django": {
+            **viewer_figures(django_viewers, arguments.django_viewers),
+            "peak_requests_in_flight": peaks["django"],
+            "meter": phase_two.figures,
+        },
         "capacity": {
             "connections": arguments.burst_connections,
             "nginx": {**burst_signed.figures(), "meter": burst_signed_meter.figures},
@@ -920,6 +957,7 @@ def report(results: dict[str, Any], quick: bool) -> None:
         f"[target ≥ {TARGETS['viewers']:,} held, no errors]"
     )
     print(meter_line(nginx["meter"]) + f"; requests issued late p99 {nginx['issue_lag_p99_ms']:.0f} ms")
+    print(pool_line(nginx["peak_requests_in_flight"], results["connections"]))
     print()
     print(f"2. {django['viewers']} viewers through Django-checked addresses (/media/v/<key>/…)")
     print(HEADER)
@@ -928,6 +966,7 @@ def report(results: dict[str, Any], quick: bool) -> None:
             print(row(name, django[name]))
     print(f"  viewers held: {django['held']} of {django['viewers']} (late segments {django['late_segments']})")
     print(meter_line(django["meter"]) + f"; requests issued late p99 {django['issue_lag_p99_ms']:.0f} ms")
+    print(pool_line(django["peak_requests_in_flight"], results["connections"]))
     print()
     print(f"3. Capacity: {capacity['connections']} clients fetching segments back to back")
     print(HEADER)
