@@ -14,6 +14,8 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from media import processing
 from media.models import Video
+from media.upload import receive_file
+from media.upload import uploads_dir as receiving_dir
 
 
 class VideoUploadForm(WagtailAdminModelForm):
@@ -35,18 +37,17 @@ class VideoUploadForm(WagtailAdminModelForm):
     def save(self, commit: bool = True) -> Video:
         upload = self.cleaned_data["file"]
         title = self.cleaned_data["title"]
-        if isinstance(upload, TemporaryUploadedFile):
+        if isinstance(upload, TemporaryUploadedFile) and processing.stored_locally():
             return processing.create_video(
                 Path(upload.temporary_file_path()), title=title, original_name=upload.name or "", user=self.user
             )
-        with tempfile.TemporaryDirectory() as folder:
+        # On remote storage the copy into the bucket is a task, as for the resumable upload (media/upload.py).
+        with tempfile.TemporaryDirectory(dir=receiving_dir()) as folder:
             path = Path(folder) / "upload"
             with path.open("wb") as handle:
                 for chunk in upload.chunks():
                     handle.write(chunk)
-            return processing.create_video(
-                path, title=title, original_name=upload.name or "", user=self.user, move=True
-            )
+            return receive_file(path, user=self.user, filename=upload.name or "recording", title=title)
 
 
 class VideoEditForm(WagtailAdminModelForm):

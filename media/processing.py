@@ -75,6 +75,11 @@ def local_original(video: Video, on_alive: Callable[[], None] | None = None) -> 
         copy.unlink(missing_ok=True)
 
 
+def stored_locally() -> bool:
+    """Whether storage is this machine's disk rather than remote (S3)."""
+    return isinstance(default_storage, FileSystemStorage)
+
+
 def create_video(
     source: Path, *, title: str, original_name: str = "", user=None, move: bool = False, probe: Probe | None = None
 ) -> Video:

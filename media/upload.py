@@ -74,6 +74,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from media import files
 from media.models import UploadSession, Video
 from media.probe import MediaRejected, probe_file, validate
 from media.processing import create_video, probe_fields, queue
@@ -530,6 +531,23 @@ def _receive_for_storage(session: UploadSession, path: Path) -> Video:
         UploadSession.objects.filter(pk=session.pk).update(video=video)
         transaction.on_commit(lambda: enqueue_store(video.pk))
     return video
+
+
+def receive_file(path: Path, *, user: Any, filename: str, title: str) -> Video:
+    """A recording that arrived in one piece (the admin's small direct upload) becomes a Video as a finished
+    resumable upload does: renamed into local storage and queued, or, on remote storage, checked here and
+    stored by the "store" task (from the upload folder, where `path` is moved as a finished session's file)."""
+    if stored_here():
+        return create_video(path, title=title, original_name=filename, user=user, move=True)
+    size = path.stat().st_size
+    session = UploadSession.objects.create(
+        user=user, filename=clean_filename(filename) or "recording", title=title, size_bytes=size, offset=size
+    )
+    target = part_path(session)
+    shutil.move(str(path), str(target))
+    os.chmod(target, files.file_mode())
+    UploadSession.objects.filter(pk=session.pk).update(checked=True)
+    return _receive_for_storage(session, target)
 
 
 def enqueue_store(video_id: int) -> None:

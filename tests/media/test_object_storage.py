@@ -181,6 +181,27 @@ def test_the_end_of_an_upload_answers_at_once_and_the_copy_into_the_bucket_is_a_
 
 
 @pytest.mark.django_db
+def test_the_admins_direct_upload_leaves_the_copy_into_the_bucket_to_the_task_too(
+    bucket, tuan_editor, clip_silent, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from media.admin_forms import VideoUploadForm
+
+    sent = SimpleUploadedFile("Bài giảng.mp4", clip_silent.read_bytes(), content_type="video/mp4")
+    form = VideoUploadForm({"title": "Bài giảng ngắn"}, {"file": sent}, user=tuan_editor)
+    assert form.is_valid(), form.errors
+    with django_capture_on_commit_callbacks(execute=True):
+        video = form.save()
+    assert upload.is_being_stored(video) and objects() == []
+    assert upload.store_original(video.pk) == "stored"
+    video.refresh_from_db()
+    assert video.state == State.QUEUED and video.original_name == "Bài giảng.mp4"
+    with default_storage.open(video.original.name, "rb") as stored:
+        assert stored.read() == clip_silent.read_bytes()
+
+
+@pytest.mark.django_db
 def test_a_file_ffprobe_refuses_fails_at_once_and_is_stored_all_the_same(
     bucket, tuan_editor, tmp_path, django_capture_on_commit_callbacks
 ):
