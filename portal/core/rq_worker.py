@@ -8,8 +8,8 @@ the side thread of run_worker keeps its heartbeat fresh, and the ffmpeg it start
 
 What it adds to SimpleWorker:
 - the signals are run_worker's: the first SIGTERM/SIGINT ends the job's children (media.children.stop_all),
-  so the job gives its video back to the queue and returns at once, and the worker exits after it (idle, it
-  exits at once); a second signal exits at once;
+  so the job gives its video back to the queue and returns at once, and the worker exits after it (idle, within
+  IDLE_CHECK_SECONDS; never between taking a job off the queue and starting it); a second signal exits at once;
 - the worker's heartbeat in Redis is refreshed by the side thread, including while a job runs (SimpleWorker
   only beats between jobs, and /healthz reads that heartbeat);
 - each job starts and ends with Django's database connections checked, as a request does (the process lives
@@ -36,6 +36,7 @@ from rq.exceptions import StopRequested
 logger = logging.getLogger(__name__)
 
 PUBSUB_WAKE_SECONDS = 1.0
+IDLE_CHECK_SECONDS = 2
 REDIS_ERRORS = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
 
@@ -113,9 +114,19 @@ class PortalWorker(SimpleWorker):
             raise SystemExit(1)
         self.log.info("worker %s: stopping (signal %s)", self.name, signum)
         self._shutdown_requested_date = self._now()
-        self._stop_requested = True
-        if self.get_state() != "busy":
-            raise StopRequested()  # idle, maybe blocked waiting for a job: rq's loop ends on this
+        self._stop_requested = True  # read between jobs, and every IDLE_CHECK_SECONDS while waiting for one
+
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
+        """rq's, waiting for a job at most IDLE_CHECK_SECONDS at a time so that a stop asked meanwhile is seen.
+        rq's own stop raises an exception from the signal handler, wherever the worker is: just after a job was
+        taken off the queue, that job would be lost (its video left queued for ever)."""
+        if timeout is None or max_idle_time is not None:  # --batch, or an idle limit of the caller's
+            return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+        while not self._stop_requested:
+            result = super().dequeue_job_and_maintain_ttl(timeout, IDLE_CHECK_SECONDS)
+            if result is not None:
+                return result
+        raise StopRequested()  # rq's loop ends on this
 
     def stop_was_requested(self) -> bool:
         return bool(self._stop_requested)
