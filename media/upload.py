@@ -490,11 +490,16 @@ def complete(session: UploadSession, *, title: str = "") -> Video:
                     move=True,
                 )
             else:
-                video = _receive_for_storage(session, path)
+                video = _receive_for_storage(session, path, enqueue=False)
         session.video = video
         session.save(update_fields=["video", "title", "updated_at"])
     if video.original:  # stored: nothing of this upload is left to do (see _receive_for_storage otherwise)
         _lock_path(session).unlink(missing_ok=True)
+    else:
+        # Stored by a task (a refused file too, kept for the editor to download), queued only now that the
+        # session's lock is released: the task takes that lock without waiting (a copy already running keeps it),
+        # so a worker quick enough to start under it found it taken and left the copy undone.
+        transaction.on_commit(lambda: enqueue_store(video.pk))
     logger.info("upload %s complete: video %s, %s", session.key, video.pk, video.state)
     return video
 
@@ -507,7 +512,7 @@ def stored_here() -> bool:
     return isinstance(default_storage, FileSystemStorage)
 
 
-def _receive_for_storage(session: UploadSession, path: Path) -> Video:
+def _receive_for_storage(session: UploadSession, path: Path, *, enqueue: bool = True) -> Video:
     """On remote storage: check the whole file here with ffprobe and answer at once with a Video that is "being
     stored" (state uploaded, no original yet); the copy into storage is a task on the "store" queue, served by a
     worker on this machine, where the file is (`store_original`). A file ffprobe refuses is failed at once, with
@@ -529,7 +534,8 @@ def _receive_for_storage(session: UploadSession, path: Path) -> Video:
             logger.info("video %s rejected: %s", video.pk, refusal)
         # Noted on the session here (complete notes it again), so the task finds the file whenever it runs.
         UploadSession.objects.filter(pk=session.pk).update(video=video)
-        transaction.on_commit(lambda: enqueue_store(video.pk))
+        if enqueue:  # complete() queues it itself, once the session's lock is released
+            transaction.on_commit(lambda: enqueue_store(video.pk))
     return video
 
 

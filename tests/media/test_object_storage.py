@@ -155,7 +155,7 @@ def test_the_end_of_an_upload_answers_at_once_and_the_copy_into_the_bucket_is_a_
     assert answer["state_label"] == gettext("Saving the original to storage")
     assert objects() == []
     assert video.duration and video.probe, "the whole file was checked with ffprobe before answering"
-    assert [callback.__qualname__ for callback in callbacks] == ["_receive_for_storage.<locals>.<lambda>"]
+    assert [callback.__qualname__ for callback in callbacks] == ["complete.<locals>.<lambda>"]
     session = UploadSession.objects.get(video=video)
     part = upload.part_path(session)
     assert part.stat().st_size == clip_540p.stat().st_size, "the file waits where it arrived"
@@ -178,6 +178,24 @@ def test_the_end_of_an_upload_answers_at_once_and_the_copy_into_the_bucket_is_a_
     with default_storage.open(video.original.name, "rb") as stored:
         assert stored.read() == clip_540p.read_bytes()
     assert not part.exists(), "stored: the upload's file is removed"
+
+
+@pytest.mark.django_db
+def test_a_store_worker_that_starts_at_once_finds_the_upload_free_and_stores_it(
+    bucket, tuan_editor, clip_silent, monkeypatch
+):
+    """The store task is queued once the upload's lock is released: an RQ worker starts it within milliseconds,
+    and it takes the lock without waiting, so queued under the lock it left at once ("busy") and the recording
+    waited for the housekeeping (VIDEO_STALE_AFTER_SECONDS) before anything was stored. Here the task runs the
+    moment it is queued, and every commit callback the moment it is registered (as outside a request's
+    transaction, where a commit is at once)."""
+    ran: list[str] = []
+    monkeypatch.setattr(upload, "enqueue_store", lambda video_id: ran.append(upload.store_original(video_id)))
+    monkeypatch.setattr(upload.transaction, "on_commit", lambda callback, *args, **kwargs: callback())
+    video, _answer = uploaded_through_the_web(tuan_editor, clip_silent)
+    assert ran == ["stored"]
+    video.refresh_from_db()
+    assert video.state == State.QUEUED and objects() == [video.original.name]
 
 
 @pytest.mark.django_db
