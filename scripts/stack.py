@@ -739,7 +739,14 @@ http {{
 """,
         encoding="utf-8",
     )
-    (nginx_dir / "tmp").mkdir(exist_ok=True)
+    # nginx's master creates the temp folders (tmp/body, tmp/proxy...) and gives them to its workers' user, but
+    # the workers must reach them: tmp/ is theirs (with root's 0750 a request body or an answer too big for the
+    # memory buffers failed with "Permission denied").
+    folder = nginx_dir / "tmp"
+    folder.mkdir(exist_ok=True)
+    folder.chmod(0o700)
+    if group:
+        shutil.chown(folder, NGINX_USER, group)
     nginx_argv = [NGINX, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")]
     run_step("nginx -t", [*nginx_argv, "-t"], environ, log_name="nginx-test")
 
