@@ -128,6 +128,9 @@ def nginx_values(config: dict[str, str], *, conf_dir: Path | None = None) -> dic
         "VKSND_S3_ENDPOINT": endpoint,
         "VKSND_S3_BUCKET": config.get("S3_BUCKET", ""),
         "VKSND_S3_HOST": endpoint.split("://", 1)[-1].split("/", 1)[0],
+        # The HLS segments nginx keeps when they come from the bucket (hls-cache-zone-s3.conf).
+        "VKSND_HLS_CACHE_DIR": (config.get("NGINX_HLS_CACHE_DIR") or "/var/cache/nginx/vksnd").rstrip("/"),
+        "VKSND_HLS_CACHE_MAX_SIZE": config.get("NGINX_HLS_CACHE_MAX_SIZE") or "2g",
     }
 
 
@@ -157,6 +160,11 @@ def write_nginx_files(config: dict[str, str], out: Path, *, behind_proxy: bool =
         (snippets / name).write_text(render(DEPLOY / "nginx" / name, values), encoding="utf-8")
     source = "media-source-s3.conf" if config.get("S3_BUCKET") else "media-source-local.conf"
     (snippets / "media-source.conf").write_text(render(DEPLOY / "nginx" / source, values), encoding="utf-8")
+    # HLS segments fetched from the bucket are kept by nginx; from the local disk they need no cache.
+    for name in ("hls-cache-zone.conf", "hls-cache.conf"):
+        template = DEPLOY / "nginx" / name.replace(".conf", "-s3.conf")
+        text = render(template, values) if config.get("S3_BUCKET") else "# Media on the local disk: no cache.\n"
+        (snippets / name).write_text(text, encoding="utf-8")
     hls = DEPLOY / "nginx" / "hls.conf"
     # TODO(issue 12, signing): deploy/nginx/hls.conf comes with signed HLS; until then nothing is included.
     hls_text = render(hls, values) if hls.exists() else "# deploy/nginx/hls.conf is not written yet.\n"
@@ -672,6 +680,7 @@ def bring_up(state: dict[str, Any], port: int, http_port: int, group: str | None
         "NGINX_LISTEN_HTTPS": f"127.0.0.1:{port}",
         "NGINX_TLS_CERTIFICATE": str(cert),
         "NGINX_TLS_CERTIFICATE_KEY": str(key),
+        "NGINX_HLS_CACHE_DIR": str(STACK / "nginx" / "cache"),
         # A browser must not remember HTTPS-only for 127.0.0.1/localhost after trying the stack.
         "SECURE_HSTS_SECONDS": "0",
         "WHISPER_MODEL_DIR": os.environ.get("WHISPER_MODEL_DIR", ""),
@@ -739,14 +748,15 @@ http {{
 """,
         encoding="utf-8",
     )
-    # nginx's master creates the temp folders (tmp/body, tmp/proxy...) and gives them to its workers' user, but
-    # the workers must reach them: tmp/ is theirs (with root's 0750 a request body or an answer too big for the
-    # memory buffers failed with "Permission denied").
-    folder = nginx_dir / "tmp"
-    folder.mkdir(exist_ok=True)
-    folder.chmod(0o700)
-    if group:
-        shutil.chown(folder, NGINX_USER, group)
+    # nginx's master creates the temp folders (tmp/body, tmp/proxy...) and the HLS cache's folder and gives them
+    # to its workers' user, but the workers must reach them: tmp/ is theirs (with root's 0750 a request body or an
+    # answer too big for the memory buffers failed with "Permission denied"). The cache starts empty.
+    shutil.rmtree(nginx_dir / "cache", ignore_errors=True)
+    for folder in (nginx_dir / "tmp", nginx_dir / "cache"):
+        folder.mkdir(exist_ok=True)
+        folder.chmod(0o700)
+        if group:
+            shutil.chown(folder, NGINX_USER, group)
     nginx_argv = [NGINX, "-p", str(nginx_dir), "-c", str(nginx_dir / "nginx.conf")]
     run_step("nginx -t", [*nginx_argv, "-t"], environ, log_name="nginx-test")
 

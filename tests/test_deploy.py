@@ -36,15 +36,25 @@ def test_the_environment_template_fills_every_nginx_placeholder(tmp_path, behind
     site = stack.write_nginx_files(config, tmp_path, behind_proxy=behind_proxy)
     files = [site, *sorted((tmp_path / "vksnd").iterdir())]
     assert {path.name for path in files} >= {
-        "vksnd.conf", "portal.conf", "proxy-headers.conf", "media-source.conf", "hls.conf", "hls-secret.conf"
+        "vksnd.conf", "portal.conf", "proxy-headers.conf", "media-source.conf", "hls.conf", "hls-secret.conf",
+        "hls-cache-zone.conf", "hls-cache.conf",
     }  # fmt: skip
     for path in files:
         assert not re.search(r"\$\{VKSND_[A-Z0-9_]+\}", path.read_text()), path.name
     source = (tmp_path / "vksnd" / "media-source.conf").read_text()
+    zone = (tmp_path / "vksnd" / "hls-cache-zone.conf").read_text()
+    cache = (tmp_path / "vksnd" / "hls-cache.conf").read_text()
     if bucket:
         assert "proxy_pass http://10.0.0.9:9000/vksnd-media/;" in source
+        # Segments from the bucket are kept by nginx, in production's cache folder, bounded by the setting.
+        assert "proxy_cache_path /var/cache/nginx/vksnd levels=1:2 keys_zone=vksnd_hls:10m max_size=2g" in zone
+        assert "proxy_cache vksnd_hls;" in cache
+        assert "proxy_cache_valid 200 1h;" in cache
     else:
         assert "alias /srv/vksnd/var/media/;" in source
+        assert "proxy_cache" not in zone + cache
+    assert "include vksnd/hls-cache-zone.conf;" in site.read_text()
+    assert "include vksnd/hls-cache.conf;" in (tmp_path / "vksnd" / "hls.conf").read_text()
     assert "unix:/run/vksnd/gunicorn.sock" in site.read_text()
     headers = (tmp_path / "vksnd" / "proxy-headers.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in headers

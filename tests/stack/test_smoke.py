@@ -356,6 +356,45 @@ def test_segments_need_the_session_they_were_signed_for(stack, https, converted)
         assert "max-age" not in refused.headers.get("Cache-Control", "")
 
 
+def test_nginx_keeps_segments_from_the_bucket_but_checks_each_request_first(stack, https, stack_db):
+    """A segment fetched from the bucket is kept by nginx (deploy/nginx/hls-cache-s3.conf): asked again, it is a
+    cache HIT; playlists are never kept; the signature and session are checked before the cache is looked at."""
+    (key,) = _one(  # a demo recording of a published training, which the viewer may watch
+        stack_db,
+        "SELECT v.key FROM media_video v JOIN trainings_recordingpart p ON p.video_id = v.id"
+        " JOIN wagtailcore_page page ON page.id = p.page_id"
+        " WHERE v.output_dir <> '' AND page.live AND v.audio_only = false ORDER BY v.id DESC LIMIT 1",
+    )
+    viewer = https("viewer")
+    master = viewer.get(f"/media/v/{key}/master.m3u8")
+    assert master.status_code == 200, master.status_code
+    rendition = urljoin(master.url, next(
+        line for line in master.text.splitlines() if line.endswith("index.m3u8") and "audio" not in line
+    ))  # fmt: skip
+    playlist = viewer.get(rendition)
+    assert playlist.status_code == 200
+    assert playlist.headers.get("X-Cache-Status") == "BYPASS"  # asked from the bucket every time
+    segments = [line for line in playlist.text.splitlines() if line and not line.startswith("#")]
+    segment = urljoin(rendition, segments[-1])
+    first = viewer.get(segment)
+    assert first.status_code == 200
+    assert first.headers.get("X-Cache-Status") in ("MISS", "HIT"), first.headers
+    again = viewer.get(segment)
+    assert again.status_code == 200
+    assert again.headers.get("X-Cache-Status") == "HIT", again.headers
+    assert again.content == first.content and again.content[:1] == b"\x47"
+    assert LONG_CACHE in again.headers["Cache-Control"]
+    assert again.headers["Content-Type"] == "video/mp2t"
+    ranged = viewer.get(segment, headers={"Range": "bytes=188-375"})
+    assert ranged.status_code == 206 and ranged.content == first.content[188:376]
+
+    for stranger in (https(), https("editor")):  # nobody, and another session with the same (cached) address
+        refused = stranger.get(segment, allow_redirects=False)
+        assert refused.status_code == 403, refused.status_code
+        assert refused.content[:1] != b"\x47"
+        assert "X-Cache-Status" not in refused.headers
+
+
 # --- the client address ---------------------------------------------------------------------------------------
 
 
