@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from media import children, files, jobs
+from media import children, files, jobs, workdir
 from media.models import Rendition, UploadSession, Video
 from media.probe import MediaRejected, Probe, read_probe, validate
 from media.states import State
@@ -189,7 +189,7 @@ def _process(video: Video, lease: jobs.Lease) -> str:
     """One attempt. Every write goes through `lease`: once the video was handed to another worker, the next
     one raises JobLost and this attempt stops, removing what it made (work folder, published folder) and
     leaving the video's rows to the worker that holds it now."""
-    work = Path(settings.MEDIA_WORK_DIR) / f"{video.key}-{video.attempts}"
+    work = workdir.conversion_folder(video.key, video.attempts, video.processing_started_at)
     prefix = f"videos/{video.key}/hls-{video.attempts}-{secrets.token_hex(4)}"
     reporter = jobs.Progress(lease, video.duration or 0)
     try:

@@ -47,7 +47,7 @@ from django.utils.translation import gettext as _
 import numpy as np
 from django_tasks import task
 
-from media import children, jobs
+from media import children, jobs, workdir
 from media.jobs import JobLost, eta_seconds  # noqa: F401 (their names here before media/jobs.py)
 from media.models import DraftSegment, Transcript, TranscriptionJob, TranscriptSource, Video
 from media.probe import read_probe
@@ -418,13 +418,9 @@ def finish(job: TranscriptionJob) -> None:
 
 
 def work_audio_path(job: TranscriptionJob) -> Path:
-    return Path(settings.MEDIA_WORK_DIR) / "transcribe" / f"{job.video.key}-{job.attempts}.wav"
-
-
-def _remove_leftovers(job: TranscriptionJob) -> None:
-    folder = Path(settings.MEDIA_WORK_DIR) / "transcribe"
-    for leftover in folder.glob(f"{job.video.key}-*.wav"):
-        leftover.unlink(missing_ok=True)
+    """This attempt's own sound file: named after the claim too, so no other worker's (media.workdir). What a
+    killed worker left is removed by the work folder's sweep, not here: another worker may be using it."""
+    return workdir.sound_file(job.video.key, job.attempts, job.started_at)
 
 
 def transcribe(
@@ -450,7 +446,6 @@ def _transcribe(
     after_chunk: Callable[[TranscriptionJob], None] | None,
 ) -> str:
     chunk_seconds = chunk_seconds or settings.TRANSCRIBE_CHUNK_SECONDS
-    _remove_leftovers(job)
     audio = work_audio_path(job)
     try:
         model = load_model()

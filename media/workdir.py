@@ -3,10 +3,10 @@
 Jobs write there before they publish, and clean up after themselves; a worker killed outright (SIGKILL,
 out of memory, power loss) cannot, and its files stayed for ever. What lives there:
 
-- ``<key>-<attempt>/``: a conversion's outputs (media/processing.py), owned while that video is processing
-  that attempt;
-- ``transcribe/<key>-<attempt>.wav`` (``.part.wav`` while written): a transcription's sound
-  (media/transcription.py), owned while that recording's transcription is processing that attempt;
+- ``<key>-<attempt>-<claimed>/``: a conversion's outputs (media/processing.py), owned while that video is
+  processing that attempt as claimed at that moment;
+- ``transcribe/<key>-<attempt>-<claimed>.wav`` (``.part.wav`` while written): a transcription's sound
+  (media/transcription.py), owned while that recording's transcription is processing that attempt as claimed;
 - ``originals/<key>-<random>.<ext>``: a copy of an original kept on remote storage (processing.local_original),
   owned while a job of that recording is processing, and by a check at upload time (in the web process) for
   the minutes it lasts: only copies older than ORIGINAL_COPY_MIN_AGE are swept;
@@ -16,6 +16,10 @@ out of memory, power loss) cannot, and its files stayed for ever. What lives the
 jobs of dead workers have been requeued. It lists the folder first and reads the jobs after: a folder or file
 is only made once its job is claimed, so one that exists when listed is owned by a job the database already
 shows processing.
+
+``<claimed>`` is the moment the job was claimed, in microseconds since 1970 (`claim_stamp`): the attempt number
+alone does not tell two claims apart (a retry by hand counts attempts from zero again), and two workers on one
+machine holding the same attempt number in turn would share a folder, each removing the other's live work.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import logging
 import re
 import shutil
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -37,8 +41,38 @@ logger = logging.getLogger(__name__)
 ORIGINAL_COPY_MIN_AGE = timedelta(hours=6)
 
 _KEY = r"(?P<key>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
-CONVERSION = re.compile(rf"^{_KEY}-(?P<attempt>\d+)$")
-SOUND = re.compile(rf"^{_KEY}-(?P<attempt>\d+)(\.part)?\.wav$")
+_CLAIM = r"-(?P<attempt>\d+)(-(?P<claimed>\d+))?"  # no moment: named before the moment was added
+CONVERSION = re.compile(rf"^{_KEY}{_CLAIM}$")
+SOUND = re.compile(rf"^{_KEY}{_CLAIM}(\.part)?\.wav$")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def claim_stamp(claimed: datetime | None) -> str:
+    """The moment a job was claimed, as it appears in its work files' names (microseconds since 1970)."""
+    return str((claimed - _EPOCH) // timedelta(microseconds=1)) if claimed is not None else ""
+
+
+def _name(key: object, attempt: int, claimed: datetime | None) -> str:
+    return f"{key}-{attempt}-{claim_stamp(claimed)}" if claimed is not None else f"{key}-{attempt}"
+
+
+def conversion_folder(key: object, attempt: int, claimed: datetime | None) -> Path:
+    """Where the conversion of video `key`, attempt `attempt` claimed at `claimed`, writes its outputs."""
+    return Path(settings.MEDIA_WORK_DIR) / _name(key, attempt, claimed)
+
+
+def sound_file(key: object, attempt: int, claimed: datetime | None) -> Path:
+    """Where the transcription of video `key`, attempt `attempt` claimed at `claimed`, extracts its sound."""
+    return Path(settings.MEDIA_WORK_DIR) / "transcribe" / f"{_name(key, attempt, claimed)}.wav"
+
+
+def _owned(match: re.Match[str], running: set[tuple[str, int, str]]) -> bool:
+    claimed = match["claimed"]
+    if claimed is None:  # an older name: owned by that attempt whenever claimed
+        return any((key, attempt) == (match["key"], int(match["attempt"])) for key, attempt, _ in running)
+    return (match["key"], int(match["attempt"]), claimed) in running
+
+
 ORIGINAL_COPY = re.compile(rf"^{_KEY}-[0-9a-f]+(\.[^/]*)?$")
 
 
@@ -74,22 +108,24 @@ def sweep_work_dir() -> list[Path]:
         return []
     # Read after listing (see the module's note).
     converting = {
-        (str(key), attempts)
-        for key, attempts in Video.objects.filter(state=State.PROCESSING).values_list("key", "attempts")
-    }
-    transcribing = {
-        (str(key), attempts)
-        for key, attempts in TranscriptionJob.objects.filter(state=State.PROCESSING).values_list(
-            "video__key", "attempts"
+        (str(key), attempts, claim_stamp(claimed))
+        for key, attempts, claimed in Video.objects.filter(state=State.PROCESSING).values_list(
+            "key", "attempts", "processing_started_at"
         )
     }
-    busy = {key for key, _attempt in converting | transcribing}
+    transcribing = {
+        (str(key), attempts, claim_stamp(claimed))
+        for key, attempts, claimed in TranscriptionJob.objects.filter(state=State.PROCESSING).values_list(
+            "video__key", "attempts", "started_at"
+        )
+    }
+    busy = {key for key, _attempt, _claimed in converting | transcribing}
     removed = []
     for path, match in conversions:
-        if (match["key"], int(match["attempt"])) not in converting and _remove(path):
+        if not _owned(match, converting) and _remove(path):
             removed.append(path)
     for path, match in sounds:
-        if (match["key"], int(match["attempt"])) not in transcribing and _remove(path):
+        if not _owned(match, transcribing) and _remove(path):
             removed.append(path)
     old = time.time() - ORIGINAL_COPY_MIN_AGE.total_seconds()
     for path, match in copies:

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 import pytest
 
-from media import processing, workers
+from media import processing, workdir, workers
 from media.models import TranscriptionJob, Video
 from media.states import State
 from portal.core.management.commands.run_worker import Heartbeat
@@ -58,6 +58,7 @@ def claimed(title: str, *, by: str, quiet_for: float, attempts: int = 1) -> Vide
         attempts=attempts,
         processing_worker=by,
         processing_heartbeat=timezone.now() - timedelta(seconds=quiet_for),
+        processing_started_at=timezone.now() - timedelta(seconds=quiet_for),
     )
 
 
@@ -119,7 +120,7 @@ def work(media_storage, settings) -> Path:
 
 def conversion_left(work: Path, video: Video, attempt: int) -> Path:
     """A half-made conversion of `video`'s attempt `attempt` (what a killed worker leaves)."""
-    folder = work / f"{video.key}-{attempt}"
+    folder = workdir.conversion_folder(video.key, attempt, video.processing_started_at)
     (folder / "360p").mkdir(parents=True)
     (folder / "360p" / "seg_000.ts").write_bytes(b"\0" * 1000)
     return folder
@@ -127,7 +128,8 @@ def conversion_left(work: Path, video: Video, attempt: int) -> Path:
 
 def sound_left(work: Path, video: Video, attempt: int) -> Path:
     """The sound a transcription of `video` extracts for attempt `attempt`."""
-    sound = work / "transcribe" / f"{video.key}-{attempt}.wav"
+    job = TranscriptionJob.objects.filter(video=video).first()
+    sound = workdir.sound_file(video.key, attempt, job.started_at if job else None)
     sound.parent.mkdir(exist_ok=True)
     sound.write_bytes(b"RIFF")
     return sound
@@ -139,7 +141,9 @@ def test_work_folders_no_running_job_owns_are_removed(work):
     killed = claimed("bi-giet", by="killed", quiet_for=3600)
     failed = Video.objects.create(title="Hỏng", original="videos/b/original/b.mp4", state=State.FAILED, attempts=3)
     running = claimed("dang-chay", by="another-live-worker", quiet_for=1, attempts=2)
-    TranscriptionJob.objects.create(video=running, state=State.PROCESSING, attempts=1, heartbeat=timezone.now())
+    TranscriptionJob.objects.create(
+        video=running, state=State.PROCESSING, attempts=1, heartbeat=timezone.now(), started_at=timezone.now()
+    )
     stale = [
         conversion_left(work, killed, 1),
         conversion_left(work, failed, 3),
@@ -172,3 +176,31 @@ def test_the_housekeeping_removes_what_a_killed_worker_left(work, settings):
 
     assert [path for path in left if path.exists()] == []
     assert owned.exists()
+
+
+def test_two_claims_of_the_same_attempt_get_their_own_work_folders(work):
+    """A retry by hand counts attempts from zero again: attempt 1 of worker A (taken back, still running its
+    ffmpeg) and attempt 1 of worker B on the same machine must not share a folder, nor may the sweep take B's."""
+    video = Video.objects.create(title="Thu-lai", original="videos/c/original/c.mp4", state=State.QUEUED)
+    first = processing.claim(video.pk)
+    Video.objects.filter(pk=video.pk).update(state=State.QUEUED, attempts=0)  # retried by hand
+    second = processing.claim(video.pk)
+    assert first.attempts == second.attempts == 1
+    folders = [workdir.conversion_folder(row.key, row.attempts, row.processing_started_at) for row in (first, second)]
+    assert folders[0] != folders[1]
+    for folder in folders:
+        folder.mkdir()
+    sounds = [workdir.sound_file(video.key, 1, claimed) for claimed in (first.processing_started_at, None)]
+    TranscriptionJob.objects.create(
+        video=video, state=State.PROCESSING, attempts=1, started_at=second.processing_started_at
+    )
+    sounds.append(workdir.sound_file(video.key, 1, second.processing_started_at))
+    for sound in sounds:
+        sound.parent.mkdir(exist_ok=True)
+        sound.write_bytes(b"RIFF")
+
+    removed = workdir.sweep_work_dir()
+
+    assert folders[0] in removed and not folders[0].exists(), "the first claim's, taken back: nobody's"
+    assert folders[1].exists(), "the running claim's folder is kept"
+    assert not sounds[0].exists() and sounds[1].exists() and sounds[2].exists()
