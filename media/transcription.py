@@ -526,7 +526,7 @@ def retry_or_fail(job: TranscriptionJob, reason: str) -> str:
 
 def requeue_stalled() -> list[int]:
     """Retry the transcriptions whose worker died (workers.requeue_stalled_jobs says which): they resume at the
-    first chunk not saved. Run by the workers' housekeeping (WORKER_HOUSEKEEPING)."""
+    first chunk not saved. Run by `manage.py housekeeping`."""
     return jobs.requeue_stalled(
         jobs.TRANSCRIPTION,
         retry=lambda job: retry_or_fail(
