@@ -9,12 +9,14 @@ the stack's own settings and converted by its workers when none is there), then,
    variant playlist, then the next segment of that rendition every segment duration (HLS_SEGMENT_SECONDS),
    starting staggered over one segment duration, for `--seconds`. The addresses are the signed `/hls/` ones
    the master lists; past the signature's lifetime the viewer asks for the master again, as the player does.
-   At the same time, 50 signed-in readers (`--readers`) browse pages, search and call the search API.
+   At the same time, 50 signed-in readers (`--readers`) browse pages, search and call the search API, each
+   pausing a think time between pages (`--think`, 5 s on average: people read what they opened).
 2. **Viewers, Django-checked segments:** a smaller group (`--django-viewers`) doing the same through the
    portal's own `/media/v/<key>/...` view, which checks permission in the database for every file (the way
    segments were served before signed addresses) and hands the bytes to nginx by X-Accel.
 3. **Capacity:** `--burst-connections` clients fetch segments back to back (closed loop) for
-   `--burst-seconds`, first through the signed path, then through Django: the ratio of the two rates.
+   `--burst-seconds`, first through the signed path, then through Django: the ratio of the two rates. Then the
+   readers ask for pages back to back (no think time, no viewers): the pages a second the portal can answer.
 
 It prints, for each: requests/s, p50/p95/p99 latency, errors by status, the viewers held (every segment
 arrived before the next one was due), the load generator's own CPU and event-loop lag, the targets beside
@@ -584,7 +586,10 @@ async def run_readers(
             outcome, _, seconds_taken = await client.get(path, session, stats[kind])
             stats["pages"].add(seconds_taken, outcome)
             if think > 0:
-                await asyncio.sleep(min(chooser.expovariate(1 / think), 10 * think))
+                # The pause ends with the phase: a reader still thinking then is not waited for (a 5 s mean
+                # draws pauses of half a minute, which would stretch the phase and thin its rate).
+                pause = min(chooser.expovariate(1 / think), 10 * think)
+                await asyncio.sleep(max(0.0, min(pause, end - time.monotonic())))
 
     await asyncio.gather(*(read(index) for index in range(count)))
     for item in stats.values():
@@ -731,7 +736,7 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--viewers", type=int, help="simulated viewers through signed addresses (2000)")
     parser.add_argument("--seconds", type=float, help="how long they watch, after joining (60)")
     parser.add_argument("--readers", type=int, default=50, help="signed-in readers browsing meanwhile (50)")
-    parser.add_argument("--think", type=float, default=1.0, help="readers' mean think time, s; 0: closed loop (1)")
+    parser.add_argument("--think", type=float, default=5.0, help="readers' mean think time, s; 0: closed loop (5)")
     parser.add_argument("--django-viewers", type=int, help="viewers through Django-checked addresses (200)")
     parser.add_argument("--django-seconds", type=float, help="how long they watch (30)")
     parser.add_argument("--burst-connections", type=int, default=32, help="clients of the capacity bursts (32)")
@@ -887,6 +892,17 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
             burst_django = await burst(
                 client, viewer_sessions[0], django_urls, arguments.burst_connections, arguments.burst_seconds
             )
+        say(f"  and {arguments.readers} readers with no think time for {arguments.burst_seconds:.0f} s...")
+        with Meter() as pages_meter:
+            page_capacity = await run_readers(
+                reader_client,
+                reader_sessions,
+                choices,
+                arguments.readers,
+                arguments.burst_seconds,
+                0.0,
+                arguments.seed + 1,
+            )
     finally:
         await client.close()
         await reader_client.close()
@@ -926,6 +942,8 @@ async def measure(arguments: argparse.Namespace, url: str, users: dict[str, str]
             "connections": arguments.burst_connections,
             "nginx": {**burst_signed.figures(), "meter": burst_signed_meter.figures},
             "django": {**burst_django.figures(), "meter": burst_django_meter.figures},
+            # Pages a second with the readers in a closed loop (--think 0), no viewers: what Django can answer.
+            "pages": {**page_capacity["pages"].figures(), "meter": pages_meter.figures},
         },
     }
 
@@ -940,7 +958,7 @@ def report(results: dict[str, Any], quick: bool) -> None:
     )
     print()
     think = results["think_seconds"]
-    pacing = f"think time ~{think:g} s" if think else "closed loop"
+    pacing = f"think time {think:g} s on average" if think else "closed loop"
     print(f"1. {nginx['viewers']} viewers through nginx (signed), with {results['readers']} readers ({pacing})")
     print(HEADER)
     for name in ("master", "rendition", "segment", "renewal"):
@@ -982,6 +1000,15 @@ def report(results: dict[str, Any], quick: bool) -> None:
         f"  nginx / Django: {ratio:.1f}x the segments per second; paced viewers' p95 segment latency "
         f"Django / nginx {latency_ratio:.1f}x"
     )
+    page_capacity = capacity["pages"]
+    print(row(f"pages, {results['readers']} readers, no think", page_capacity))
+    print(meter_line(page_capacity["meter"]))
+    asked = pages.get("pages", {}).get("requests_per_second", 0.0)
+    pacing_note = f"at a think time of {think:g} s" if think else "in a closed loop"
+    print(
+        f"  Pages: {results['readers']} readers {pacing_note} asked {asked:.1f} pages/s (phase 1); the portal "
+        f"answers up to {page_capacity['ok_per_second']:.1f} pages/s with nobody waiting between pages"
+    )
     print()
 
     missed: list[str] = []
@@ -1004,7 +1031,7 @@ def report(results: dict[str, Any], quick: bool) -> None:
         missed.append(f"page errors {pages['pages']['errors']}")
     busy = [
         figures["meter"]
-        for figures in (nginx, django, capacity["nginx"], capacity["django"])
+        for figures in (nginx, django, capacity["nginx"], capacity["django"], capacity["pages"])
         if figures["meter"]["generator_cpu_percent_of_a_core"] > 85
     ]
     others = max(
