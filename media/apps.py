@@ -10,12 +10,13 @@ class MediaConfig(AppConfig):
     verbose_name = _("Recordings")
     # Periodic duties, run by `manage.py housekeeping` (portal.core.housekeeping): jobs whose worker died are
     # queued again first, then the work folders no running job owns (a killed worker's) are removed, on each
-    # machine; unfinished uploads abandoned for MEDIA_UPLOAD_EXPIRE_HOURS are removed hourly.
+    # machine; unfinished uploads abandoned for MEDIA_UPLOAD_EXPIRE_HOURS are removed hourly, each by the machine
+    # that holds its partial file.
     housekeeping = [
         {"call": "media.processing.requeue_stalled", "every": "WORKER_HOUSEKEEPING_SECONDS"},
         {"call": "media.transcription.requeue_stalled", "every": "WORKER_HOUSEKEEPING_SECONDS"},
         {"call": "media.workdir.sweep_work_dir", "every": "WORKER_HOUSEKEEPING_SECONDS", "per_machine": True},
-        {"call": "media.housekeeping.remove_stale_uploads", "every": 3600},
+        {"call": "media.housekeeping.remove_stale_uploads", "every": 3600, "per_machine": True},
     ]
 
     def ready(self) -> None:

@@ -654,10 +654,17 @@ def cancel(session: UploadSession) -> None:
 
 
 def remove_stale(older_than: timedelta = timedelta(days=7)) -> int:
-    """Delete unfinished uploads nobody touched for `older_than`, and their partial files (for a cron job)."""
+    """Delete unfinished uploads nobody touched for `older_than`, and their partial files (for a cron job).
+
+    Only those whose partial file (or lock) is on this machine, or that never received a byte: the partial file
+    of another web machine's upload is not here, and deleting its session would leave it there for ever. Each
+    machine runs this duty (media.apps); a partial file whose session is gone is removed by the work folder's
+    sweep (media.workdir)."""
     stale = UploadSession.objects.filter(video__isnull=True, updated_at__lt=timezone.now() - older_than)
     count = 0
     for session in stale:
+        if session.offset > 0 and not (part_path(session).exists() or _lock_path(session).exists()):
+            continue  # another machine's
         cancel(session)
         count += 1
     return count

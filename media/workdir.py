@@ -10,7 +10,10 @@ out of memory, power loss) cannot, and its files stayed for ever. What lives the
 - ``originals/<key>-<random>.<ext>``: a copy of an original kept on remote storage (processing.local_original),
   owned while a job of that recording is processing, and by a check at upload time (in the web process) for
   the minutes it lasts: only copies older than ORIGINAL_COPY_MIN_AGE are swept;
-- anything else (``uploads/``, ``demo/``) belongs to others and is left alone.
+- ``uploads/<session key>.part`` and ``.lock``: an upload's partial file (media/upload.py), owned while its
+  session exists; one whose session is gone (deleted by another machine) is removed once older than
+  MEDIA_UPLOAD_EXPIRE_HOURS (never one whose session is being created);
+- anything else (``uploads/`` otherwise, ``demo/``) belongs to others and is left alone.
 
 `sweep_work_dir` is a duty of `manage.py housekeeping` (declared in media.apps), run on each machine after the
 jobs of dead workers have been requeued. It lists the folder first and reads the jobs after: a folder or file
@@ -33,7 +36,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from media.models import TranscriptionJob, Video
+from media.models import TranscriptionJob, UploadSession, Video
 from media.states import State
 
 logger = logging.getLogger(__name__)
@@ -74,6 +77,7 @@ def _owned(match: re.Match[str], running: set[tuple[str, int, str]]) -> bool:
 
 
 ORIGINAL_COPY = re.compile(rf"^{_KEY}-[0-9a-f]+(\.[^/]*)?$")
+UPLOAD_FILE = re.compile(rf"^{_KEY}\.(part|lock)$")
 
 
 def _entries(folder: Path) -> list[Path]:
@@ -98,14 +102,35 @@ def _remove(path: Path) -> bool:
     return True
 
 
+def _sweep_uploads(files: list[tuple[Path, re.Match[str]]]) -> list[Path]:
+    """The partial files (and locks) of uploads whose session is gone, older than MEDIA_UPLOAD_EXPIRE_HOURS."""
+    old = time.time() - settings.MEDIA_UPLOAD_EXPIRE_HOURS * 3600
+    aged = []
+    for path, match in files:
+        try:
+            if path.stat().st_mtime < old:
+                aged.append((path, match["key"]))
+        except FileNotFoundError:
+            continue
+    if not aged:
+        return []
+    alive = {
+        str(key)
+        for key in UploadSession.objects.filter(key__in={key for _path, key in aged}).values_list("key", flat=True)
+    }
+    return [path for path, key in aged if key not in alive and _remove(path)]
+
+
 def sweep_work_dir() -> list[Path]:
     """Remove the work folders and files no running job owns; return what was removed."""
     root = Path(settings.MEDIA_WORK_DIR)
     conversions = [(path, match) for path in _entries(root) if (match := CONVERSION.match(path.name))]
     sounds = [(path, match) for path in _entries(root / "transcribe") if (match := SOUND.match(path.name))]
     copies = [(path, match) for path in _entries(root / "originals") if (match := ORIGINAL_COPY.match(path.name))]
+    uploads = [(path, match) for path in _entries(root / "uploads") if (match := UPLOAD_FILE.match(path.name))]
+    removed = _sweep_uploads(uploads)
     if not (conversions or sounds or copies):
-        return []
+        return removed
     # Read after listing (see the module's note).
     converting = {
         (str(key), attempts, claim_stamp(claimed))
@@ -120,7 +145,6 @@ def sweep_work_dir() -> list[Path]:
         )
     }
     busy = {key for key, _attempt, _claimed in converting | transcribing}
-    removed = []
     for path, match in conversions:
         if not _owned(match, converting) and _remove(path):
             removed.append(path)

@@ -413,6 +413,57 @@ def test_uploads_left_untouched_for_a_week_are_removed(uploads, browser, clip_54
     assert not (uploads / f"{client.key}.part").exists()
 
 
+def test_stale_uploads_are_removed_by_the_machine_holding_their_partial_file(uploads, browser, clip_540p, tmp_path):
+    """The housekeeping runs on every machine: one without the partial file leaves the session to the machine
+    that has it (deleting it would orphan that file for ever); a session that never received a byte goes."""
+    elsewhere = Uploader(browser, clip_540p)
+    elsewhere.create()
+    elsewhere.send_from(0, count=1)
+    empty = Uploader(browser, clip_540p)
+    empty.create(fingerprint="fp-empty")
+    UploadSession.objects.update(updated_at=timezone.now() - timedelta(days=8))
+    web_machine = tmp_path / "web-machine-uploads"
+    uploads.rename(web_machine)  # this machine (a worker) does not have the web machine's files
+
+    assert upload.remove_stale(timedelta(days=7)) == 1
+    assert str(UploadSession.objects.get().key) == elsewhere.key
+
+    web_machine.replace(uploads)  # the web machine's own run
+    assert upload.remove_stale(timedelta(days=7)) == 1
+    assert not UploadSession.objects.exists() and not (uploads / f"{elsewhere.key}.part").exists()
+
+
+def test_the_stale_upload_duty_runs_on_each_machine():
+    from portal.core import housekeeping
+
+    duty = next(duty for duty in housekeeping.duties() if duty.name == "media.housekeeping.remove_stale_uploads")
+    assert duty.per_machine
+
+
+def test_the_sweep_removes_old_partial_files_whose_session_is_gone(uploads, browser, clip_540p, settings):
+    import os
+    import time
+
+    from media import workdir
+
+    kept = Uploader(browser, clip_540p)
+    kept.create()
+    kept.send_from(0, count=1)
+    orphan = uploads / "0b6f1a52-3c1e-4d7a-9a77-5d2f0e6c1b11.part"
+    orphan_lock = orphan.with_suffix(".lock")
+    young = uploads / "5e0c2d1b-7f3a-4b8e-8c6d-2a9b1e4f7c33.part"  # its session may be being created
+    for path in (orphan, orphan_lock, young):
+        path.write_bytes(b"\0" * 10)
+    old = time.time() - settings.MEDIA_UPLOAD_EXPIRE_HOURS * 3600 - 60
+    for path in (orphan, orphan_lock, uploads / f"{kept.key}.part"):
+        os.utime(path, (old, old))
+
+    removed = workdir.sweep_work_dir()
+
+    assert sorted(removed) == sorted([orphan, orphan_lock])
+    assert young.exists() and (uploads / f"{kept.key}.part").exists()
+
+
 # --- The early check ---------------------------------------------------------------------
 
 
