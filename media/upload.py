@@ -644,9 +644,16 @@ def requeue_unstored() -> list[int]:
 
 def cancel(session: UploadSession) -> None:
     """Forget an upload: its partial file and its session. A finished upload whose original is still on its way
-    to storage is kept: its file is the recording's only copy."""
+    to storage is kept (its file is the recording's only copy): UploadRefused (409) says so."""
     if session.video_id is not None and unstored().filter(pk=session.video_id).exists():
-        return
+        raise UploadRefused(
+            409,
+            "being_stored",
+            _(
+                "This upload is finished and its recording is being saved to storage, so it cannot be cancelled. "
+                "To remove it, delete the recording once it is saved."
+            ),
+        )
     with _locked(session):
         part_path(session).unlink(missing_ok=True)
         session.delete()

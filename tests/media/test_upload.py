@@ -404,6 +404,22 @@ def test_cancelling_deletes_the_session_and_its_partial_file(uploads, browser, c
     assert not UploadSession.objects.exists() and not (uploads / f"{client.key}.part").exists()
 
 
+def test_cancelling_an_upload_whose_original_is_being_stored_is_refused_with_a_reason(uploads, browser, clip_540p):
+    client = Uploader(browser, clip_540p)
+    client.create()
+    client.send_from(0)
+    video = client.complete().json()["video"]
+    Video.objects.filter(pk=video["id"]).update(state=State.UPLOADED, original="")  # on its way to the bucket
+    response = browser.delete(client.url)
+    assert response.status_code == 409 and response.json()["code"] == "being_stored"
+    assert response.json()["error"] == gettext(
+        "This upload is finished and its recording is being saved to storage, so it cannot be cancelled. "
+        "To remove it, delete the recording once it is saved."
+    )
+    assert response.json()["error"].startswith("Tệp này đã tải lên xong")
+    assert UploadSession.objects.filter(key=client.key).exists() and Video.objects.filter(pk=video["id"]).exists()
+
+
 def test_uploads_left_untouched_for_a_week_are_removed(uploads, browser, clip_540p):
     client = Uploader(browser, clip_540p)
     client.create()

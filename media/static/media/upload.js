@@ -510,6 +510,7 @@
       if (!window.confirm(format(texts.confirmCancel, { name: this.file.name }))) {
         return;
       }
+      const before = { phase: this.phase, status: this.el.status.textContent };
       this.controller.abort();
       if (this.xhr) {
         this.xhr.abort();
@@ -522,7 +523,15 @@
       this.forget();
       pump();
       if (key) {
-        await send('DELETE', urlFor(config.sessionUrl, key));
+        const answer = await send('DELETE', urlFor(config.sessionUrl, key));
+        if (answer.status === 409) {
+          // Uploaded, its original still being stored: the server keeps it, and says so.
+          const message = (answer.data && answer.data.error) || format(texts.serverError, { status: answer.status });
+          this.setPhase(before.phase);
+          this.setStatus(before.status);
+          this.showError(message);
+          this.announce(`${this.file.name}: ${message}`);
+        }
       }
     }
   }
