@@ -14,10 +14,13 @@ Each app declares its duties on its AppConfig, as plain data (so media/ needs no
   the housekeeping runs it; otherwise it looks after the site's shared state (the database), and while it
   runs on one machine the others skip it (a PostgreSQL advisory lock; on SQLite, one machine, a file lock).
 
-`manage.py housekeeping` runs them all, once (a systemd timer) or in a loop (`--loop SECONDS`, a service). The
-duties are idempotent (each job taken back is locked and checked as read), so the lock only spares the
-database the same work done twice at once. They run in the order of INSTALLED_APPS, then of each app's list:
-media's requeues come before its sweep of the work folders, which removes what the requeued jobs left.
+`manage.py housekeeping` runs them all, once (a systemd timer) or in a loop (`--loop SECONDS`, a service). Each
+run of a duty is remembered (portal.core.models.HousekeepingRun: on the site for a shared duty, written under
+its lock; per machine for a per-machine one), so the one-shot mode, run every minute by a timer, runs a duty
+only once it is due — an hourly duty hourly — unless `--force`. The duties are idempotent (each job taken back
+is locked and checked as read), so the lock only spares the database the same work done twice at once. They run
+in the order of INSTALLED_APPS, then of each app's list: media's requeues come before its sweep of the work
+folders, which removes what the requeued jobs left.
 """
 
 from __future__ import annotations
@@ -26,9 +29,11 @@ import contextlib
 import fcntl
 import hashlib
 import logging
+import socket
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +41,10 @@ from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connection
+from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from portal.core.models import HousekeepingRun
 
 logger = logging.getLogger(__name__)
 
@@ -73,12 +81,14 @@ class Outcome:
     result: Any = None
     error: str = ""
     seconds: float = 0.0
+    not_due: bool = False  # skipped because it ran less than its interval ago (not: running elsewhere)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "duty": self.duty,
             "ok": self.ok,
             "skipped": self.skipped,
+            "not_due": self.not_due,
             "result": self.result,
             "error": self.error,
             "seconds": round(self.seconds, 3),
@@ -174,13 +184,36 @@ def _site_lock(name: str) -> Iterator[bool]:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
+def _machine(duty: Duty) -> str:
+    return socket.gethostname() if duty.per_machine else ""
+
+
+def is_due(duty: Duty) -> bool:
+    """Whether `duty` last started at least its interval ago (or never): less a tenth of it, at most 30 s, so
+    that a timer waking a little early (systemd's accuracy) does not put a duty off for a whole round."""
+    last = (
+        HousekeepingRun.objects.filter(duty=duty.name, machine=_machine(duty))
+        .values_list("last_started", flat=True)
+        .first()
+    )
+    seconds = duty.seconds()
+    return last is None or timezone.now() - last >= timedelta(seconds=seconds - min(seconds / 10, 30.0))
+
+
+def _started(duty: Duty) -> None:
+    HousekeepingRun.objects.update_or_create(
+        duty=duty.name, machine=_machine(duty), defaults={"last_started": timezone.now()}
+    )
+
+
 # The last failure of each duty in this process: a duty failing the same way round after round (a service down)
 # logs its traceback once, then a line each round.
 _last_failure: dict[str, str] = {}
 
 
-def run_duty(duty: Duty) -> Outcome:
-    """Run one duty, under its lock; whatever it raises is logged and reported, never passed on."""
+def run_duty(duty: Duty, *, when_due: bool = False) -> Outcome:
+    """Run one duty, under its lock (with `when_due`, only if `is_due`); whatever it raises is logged and
+    reported, never passed on."""
     started = time.monotonic()
     try:
         lock = _file_lock(duty.name) if duty.per_machine else _site_lock(duty.name)
@@ -188,6 +221,9 @@ def run_duty(duty: Duty) -> Outcome:
             if not locked:
                 logger.info("housekeeping %s skipped: another process is running it", duty.name)
                 return Outcome(duty.name, ok=True, skipped=True, seconds=time.monotonic() - started)
+            if when_due and not is_due(duty):
+                return Outcome(duty.name, ok=True, skipped=True, not_due=True, seconds=time.monotonic() - started)
+            _started(duty)
             result = duty.function()()
     except Exception as error:  # one failing duty must not stop the others
         failure = f"{type(error).__name__}: {error}"
@@ -204,6 +240,7 @@ def run_duty(duty: Duty) -> Outcome:
     return Outcome(duty.name, ok=True, result=_summary(result), seconds=time.monotonic() - started)
 
 
-def run(selected: list[Duty]) -> Report:
-    """Run `selected` duties one after the other, each isolated from the others' failures."""
-    return Report([run_duty(duty) for duty in selected])
+def run(selected: list[Duty], *, when_due: bool = False) -> Report:
+    """Run `selected` duties one after the other, each isolated from the others' failures (with `when_due`,
+    those due only)."""
+    return Report([run_duty(duty, when_due=when_due) for duty in selected])

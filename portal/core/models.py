@@ -25,3 +25,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} ({', '.join(self.queues)})"
+
+
+class HousekeepingRun(models.Model):
+    """When a housekeeping duty last started (portal.core.housekeeping): on the site for a duty on the shared
+    database (`machine` empty), on each machine for a per-machine duty, so that `manage.py housekeeping` run
+    every minute by a timer still runs an hourly duty hourly."""
+
+    duty = models.CharField(_("duty"), max_length=200)
+    machine = models.CharField(_("machine"), max_length=255, blank=True)
+    last_started = models.DateTimeField(_("last started"))
+
+    class Meta:
+        verbose_name = _("housekeeping run")
+        verbose_name_plural = _("housekeeping runs")
+        constraints = [models.UniqueConstraint(fields=["duty", "machine"], name="core_housekeeping_run_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.duty} ({self.machine or 'site'}): {self.last_started:%Y-%m-%d %H:%M:%S}"

@@ -8,16 +8,20 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, connections
+from django.utils import timezone
 
 import pytest
 
 from portal.core import housekeeping
+from portal.core.models import HousekeepingRun
 
 pytestmark = pytest.mark.django_db
 
@@ -101,6 +105,38 @@ def test_one_duty_can_be_run_alone(three_duties):
     assert f"{__name__}.last: done (7)" in out.getvalue()
     with pytest.raises(CommandError, match="no such housekeeping duty"):
         call_command("housekeeping", "--duty", "nothing.like.this")
+
+
+def test_a_one_shot_run_within_a_dutys_interval_skips_it_and_force_runs_it(monkeypatch, settings):
+    """The timer runs `housekeeping` every minute: an hourly duty runs once an hour, a per-machine one once per
+    machine per interval, and `--force` runs everything now."""
+    RAN.clear()
+    settings.WORKER_HOUSEKEEPING_SECONDS = 60
+    declared = [
+        {"call": f"{__name__}.first", "every": 3600},
+        {"call": f"{__name__}.last", "every": "WORKER_HOUSEKEEPING_SECONDS", "per_machine": True},
+    ]
+    monkeypatch.setattr(apps.get_app_config("core"), "housekeeping", declared)
+    names = ["--duty", f"{__name__}.first", "--duty", f"{__name__}.last"]
+
+    call_command("housekeeping", *names, stdout=io.StringIO())
+    assert RAN == ["first", "last"]
+    out = io.StringIO()
+    call_command("housekeeping", *names, stdout=out)  # a minute later, say: nothing is due yet
+    assert RAN == ["first", "last"]
+    assert f"{__name__}.first: not due" in out.getvalue()
+
+    HousekeepingRun.objects.update(last_started=timezone.now() - timedelta(seconds=61))  # a minute on
+    report = io.StringIO()
+    call_command("housekeeping", *names, "--json", stdout=report)
+    assert RAN == ["first", "last", "last"], "the hourly duty waits for its hour, the other runs"
+    skipped = {row["duty"]: row["not_due"] for row in json.loads(report.getvalue())["duties"]}
+    assert skipped == {f"{__name__}.first": True, f"{__name__}.last": False}
+
+    call_command("housekeeping", *names, "--force", stdout=io.StringIO())
+    assert RAN == ["first", "last", "last", "first", "last"]
+    machines = dict(HousekeepingRun.objects.values_list("duty", "machine"))
+    assert machines[f"{__name__}.first"] == "" and machines[f"{__name__}.last"] == socket.gethostname()
 
 
 def test_the_list_shows_each_duty_with_its_interval(three_duties, settings):

@@ -1,12 +1,14 @@
 """Run the site's periodic duties (portal.core.housekeeping): once, or in a loop until asked to stop.
 
-    manage.py housekeeping                 # every duty once (a systemd timer, cron); exit 1 if one failed
+    manage.py housekeeping                 # every duty that is due, once (a systemd timer); exit 1 if one failed
+    manage.py housekeeping --force         # every duty now, due or not
     manage.py housekeeping --loop 60       # wake every 60 s and run the duties that are due (a service)
     manage.py housekeeping --duty media.workdir.sweep_work_dir --json
     manage.py housekeeping --list
 
 Several machines may run it at once: a duty on the site's shared state runs on one machine at a time, the
-others skip it; a duty on a machine's own disk runs on each.
+others skip it; a duty on a machine's own disk runs on each. When each duty last started is remembered
+(portal.core.housekeeping.is_due), so a timer running this every minute still runs an hourly duty hourly.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--loop", type=float, metavar="SECONDS", help="wake every SECONDS, run what is due")
-        mode.add_argument("--once", action="store_true", help="run every duty once and exit (the default)")
+        mode.add_argument("--once", action="store_true", help="run the duties that are due and exit (the default)")
         mode.add_argument("--list", action="store_true", dest="list_only", help="list the registered duties and exit")
         parser.add_argument("--duty", action="append", dest="names", metavar="CALL", help="only this duty; repeatable")
+        parser.add_argument(
+            "--force", action="store_true", help="without --loop: run every selected duty now, due or not"
+        )
         parser.add_argument(
             "--json", action="store_true", dest="as_json", help="print what ran as JSON, a line per round"
         )
@@ -49,6 +54,7 @@ class Command(BaseCommand):
         list_only: bool,
         names: list[str] | None,
         as_json: bool,
+        force: bool = False,
         **options: Any,
     ) -> None:
         self.verbosity = int(options.get("verbosity", 1))
@@ -59,7 +65,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{duty.name}\tevery {duty.seconds():g} s\t{where}\t({duty.app})")
             return
         if loop is None:
-            report = housekeeping.run(selected)
+            report = housekeeping.run(selected, when_due=not force)
             self.show(report, as_json=as_json)
             if not report.ok:
                 raise CommandError(f"housekeeping failed: {', '.join(report.failed)}")
@@ -83,7 +89,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(report.as_dict()))
             return
         for outcome in report.outcomes:
-            if outcome.skipped:
+            if outcome.not_due:
+                line = f"{outcome.duty}: not due"
+            elif outcome.skipped:
                 line = f"{outcome.duty}: skipped (running elsewhere)"
             elif outcome.ok:
                 line = f"{outcome.duty}: done" + ("" if outcome.result is None else f" ({outcome.result})")
