@@ -167,7 +167,13 @@ def _file_lock(name: str) -> Iterator[bool]:
 
 @contextlib.contextmanager
 def _site_lock(name: str) -> Iterator[bool]:
-    """True while this process alone runs duty `name` on the site (False: another process is running it)."""
+    """True while this process alone runs duty `name` on the site (False: another process is running it).
+
+    A session-level advisory lock, not a transaction-level one (pg_try_advisory_xact_lock): the duties commit as
+    they go (each job taken back in its own transaction, its task queued once committed), so they cannot run
+    inside one transaction held for the lock. Hence the housekeeping needs a direct connection to PostgreSQL, or
+    pgbouncer in session mode (README): in transaction mode the lock and its release may land on different
+    server connections."""
     if connection.vendor != "postgresql":  # SQLite: one machine, so a lock file on it is enough
         with _file_lock(name) as locked:
             yield locked

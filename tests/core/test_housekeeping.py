@@ -197,3 +197,12 @@ def test_a_duty_failing_round_after_round_logs_its_traceback_once(three_duties, 
     failures = [record for record in caplog.records if duty.name in record.getMessage()]
     assert [record.exc_info is not None for record in failures] == [True, False, False]
     assert all("the engine is on fire" in record.getMessage() or record.exc_info for record in failures)
+
+
+def test_the_readme_says_the_site_lock_needs_a_session_not_pgbouncer_in_transaction_mode():
+    """The shared duties' lock is a session-level advisory lock (they commit as they go, so they cannot run in one
+    transaction): behind pgbouncer in transaction mode it would not hold, and operators must be told."""
+    from pathlib import Path
+
+    readme = " ".join((Path(__file__).resolve().parents[2] / "README.md").read_text().split())
+    assert "direct connection to PostgreSQL, or pgbouncer in session mode" in readme
