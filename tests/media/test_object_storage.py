@@ -159,7 +159,9 @@ def test_the_end_of_an_upload_answers_at_once_and_the_copy_into_the_bucket_is_a_
     session = UploadSession.objects.get(video=video)
     part = upload.part_path(session)
     assert part.stat().st_size == clip_540p.stat().st_size, "the file waits where it arrived"
-    upload.cancel(session)  # a click on "cancel" now would lose the only copy: refused
+    with pytest.raises(upload.UploadRefused) as refused:  # a click on "cancel" now would lose the only copy
+        upload.cancel(session)
+    assert refused.value.status == 409 and refused.value.code == "being_stored"
     assert part.exists() and UploadSession.objects.filter(pk=session.pk).exists()
 
     # Its task never ran (its worker restarted): the housekeeping asks again once it has been quiet too long.
