@@ -125,7 +125,7 @@ def test_a_killed_worker_takes_its_ffmpeg_with_it(site, cleanup):
     cleanup.append(worker.pid)
     converting = child_named(worker.pid, "ffmpeg", timeout=90)
     cleanup.append(converting)
-    assert list(site.work.glob("*-1")), "the conversion writes into its work folder"
+    assert list(site.work.glob("*-1-*")), "the conversion writes into its work folder (attempt 1, as claimed)"
 
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait(timeout=10)
