@@ -165,10 +165,7 @@ def write_nginx_files(config: dict[str, str], out: Path, *, behind_proxy: bool =
         template = DEPLOY / "nginx" / name.replace(".conf", "-s3.conf")
         text = render(template, values) if config.get("S3_BUCKET") else "# Media on the local disk: no cache.\n"
         (snippets / name).write_text(text, encoding="utf-8")
-    hls = DEPLOY / "nginx" / "hls.conf"
-    # TODO(issue 12, signing): deploy/nginx/hls.conf comes with signed HLS; until then nothing is included.
-    hls_text = render(hls, values) if hls.exists() else "# deploy/nginx/hls.conf is not written yet.\n"
-    (snippets / "hls.conf").write_text(hls_text, encoding="utf-8")
+    (snippets / "hls.conf").write_text(render(DEPLOY / "nginx" / "hls.conf", values), encoding="utf-8")
     key = read_secret(config, "HLS_SIGNING_KEY")
     if '"' in key or "\\" in key or "$" in key:
         raise SystemExit("HLS_SIGNING_KEY must not contain quotes, backslashes or dollar signs (nginx reads it).")
@@ -776,10 +773,7 @@ http {{
     say(f"  workers for {', '.join(queues)} (RQ)…")
     for queue in queues:
         start(state, f"worker-{queue}", [*manage, "run_worker", "--queue", queue], environ)
-    if housekeeping_exists(environ):
-        start(state, "housekeeping", [*manage, "housekeeping", "--loop", "60"], environ)
-    else:  # TODO(issue 12, jobs): `manage.py housekeeping --loop` is on its way; until then the workers do it.
-        say("  (manage.py housekeeping is not there yet: skipped.)")
+    start(state, "housekeeping", [*manage, "housekeeping", "--loop", "60"], environ)
 
     say("  waiting for /healthz through nginx…")
     wait_for("healthz", lambda: healthz_ok(url, state["healthz_token"]), seconds=120, log=LOGS / "gunicorn.log")
@@ -804,12 +798,6 @@ def worker_queues(environ: dict[str, str]) -> list[str]:
     if out.returncode != 0:
         raise StepFailed("settings.WORKER_QUEUES", out.stderr.strip()[-500:])
     return [q for q in out.stdout.strip().split(",") if q]
-
-
-def housekeeping_exists(environ: dict[str, str]) -> bool:
-    return any(path.exists() for path in ROOT.glob("*/management/commands/housekeeping.py")) or any(
-        path.exists() for path in ROOT.glob("portal/*/management/commands/housekeeping.py")
-    )
 
 
 def healthz_ok(url: str, token: str) -> bool:

@@ -89,8 +89,11 @@ def test_errors_are_never_cached(https):
     )
 
 
-def test_the_internal_media_location_is_not_reachable_from_outside(https):
+def test_the_internal_media_locations_are_not_reachable_from_outside(https):
     answer = https("admin").get("/protected-media/documents/anything.pdf")
+    assert answer.status_code == 404
+    # Where a checked /hls/ address is sent internally: only nginx's own rewrite reaches it.
+    answer = https("admin").get("/hls-files/videos/00000000-0000-0000-0000-000000000000/hls-1-abcdef12/master.m3u8")
     assert answer.status_code == 404
 
 
@@ -398,13 +401,27 @@ def test_nginx_keeps_segments_from_the_bucket_but_checks_each_request_first(stac
 # --- the client address ---------------------------------------------------------------------------------------
 
 
-def test_a_forged_x_forwarded_for_does_not_reach_the_portal(https, stack_db):
+def test_a_forged_x_forwarded_for_does_not_reach_the_portal(https, stack_db, stack):
     username = f"khong-ai-{uuid.uuid4().hex[:8]}"
     answer = https().login(username, "sai-mat-khau", headers={"X-Forwarded-For": "203.0.113.7"})
     assert answer.status_code == 200  # the form again, with its error
     rows = stack_db.execute("SELECT ip_address FROM axes_accessattempt WHERE username = %s", (username,))
     addresses = {str(row[0]) for row in rows}
     assert addresses == {"127.0.0.1"}
+    # With one trusted proxy the portal reads the last address of the header, which nginx's own would be whether it
+    # replaced the header or appended to it: gunicorn's access log, which prints the header as it arrived, shows it
+    # was replaced — the forged address never reaches the portal at all.
+    marker = f"/khong-co-trang-{uuid.uuid4().hex[:12]}/"
+    assert https().get(marker, headers={"X-Forwarded-For": "203.0.113.7"}).status_code in (302, 404)
+    log = Path(stack["logs"]) / "gunicorn.log"
+    deadline = time.monotonic() + 20
+    lines: list[str] = []
+    while not lines and time.monotonic() < deadline:
+        lines = [line for line in log.read_text(errors="replace").splitlines() if marker in line]
+        if not lines:
+            time.sleep(0.2)
+    assert lines, "the request was not in gunicorn's access log"
+    assert all(line.startswith("127.0.0.1 ") and "203.0.113.7" not in line for line in lines), lines
 
 
 def _socket_inodes(pid: int) -> set[str]:
