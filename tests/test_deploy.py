@@ -58,6 +58,8 @@ def test_the_environment_template_fills_every_nginx_placeholder(tmp_path, behind
     assert "unix:/run/vksnd/gunicorn.sock" in site.read_text()
     headers = (tmp_path / "vksnd" / "proxy-headers.conf").read_text()
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in headers
+    # The port stays in the Host the portal sees (the admin toolbar on the site and e-mail links are built from it).
+    assert "proxy_set_header Host $http_host;" in headers and "Host $host;" not in headers
     assert "$proxy_add_x_forwarded_for" not in headers
     assert oct((tmp_path / "vksnd" / "hls-secret.conf").stat().st_mode & 0o777) == "0o600"
 
