@@ -139,6 +139,9 @@ class VideoEditView(generic.EditView):
         video = self.object
         context["recording"] = recording_details(video)
         context["state_label"] = state_label(video)
+        # Still on its way (storing, waiting, converting): media/admin/status.js follows it and, once it ends, says
+        # that this page, drawn before the preview existed, should be reloaded.
+        context["converting"] = video.state in (State.UPLOADED, State.QUEUED, State.PROCESSING)
         if processing.can_retry(video):
             context["retry_button"] = RetryButton(video, next_url=self.request.get_full_path())
         return context

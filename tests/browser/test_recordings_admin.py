@@ -222,3 +222,42 @@ def test_the_page_of_a_recording_being_converted_shows_its_progress(editor, read
         vi("Meanwhile viewers watch the previous conversion, which the preview below plays.")
     )
     editor.goto("about:blank")
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_a_recording_page_open_while_converting_says_when_it_is_done_and_reloads_to_the_preview(
+    editor, ready_video, width
+):
+    """The page was drawn before the recording had a preview: once status.js sees the conversion end, the note that
+    said "being converted" gives way to one that offers to reload, and the reload shows the preview."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    editor.set_viewport_size({"width": width, "height": 800})
+    outputs = {"output_dir": ready_video.output_dir, "poster": ready_video.poster}
+    Video.objects.filter(pk=ready_video.pk).update(state=State.PROCESSING, progress=10.0, output_dir="", poster="")
+    editor.goto(f"/admin/media/videos/edit/{ready_video.pk}/")
+    about = editor.locator("[data-recording]")
+    busy = about.locator("[data-state-message]")
+    done = about.locator(f'[data-video-done-note="{ready_video.pk}"]')
+    expect(busy).to_contain_text(vi("Being converted. When it is done, reload this page to watch the preview."))
+    expect(done).to_be_hidden()
+    expect(about.locator("video[data-preview]")).to_have_count(0)
+
+    Video.objects.filter(pk=ready_video.pk).update(state=State.READY, progress=100.0, **outputs)
+    expect(about.locator("[data-video-label]")).to_have_text(vi("Ready"), timeout=15_000)
+    expect(busy).to_be_hidden()
+    expect(done).to_be_visible()
+    expect(done).to_contain_text(
+        vi("The conversion has ended. Reload this page to see the preview, the qualities and the details.")
+    )
+    overflow = editor.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow} px sideways at {width} px"
+    serious = [v for v in Axe().run(editor).response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert [v["id"] for v in serious] == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in serious]
+
+    with editor.expect_navigation() as reloaded:
+        done.get_by_role("link", name=vi("Reload this page")).click()
+    assert reloaded.value is not None and reloaded.value.status == 200
+    expect(about.locator("video[data-preview]")).to_have_attribute("data-preview-ready", re.compile("hls|native"))
+    expect(about.locator(f'[data-video-done-note="{ready_video.pk}"]')).to_have_count(0)
+    editor.goto("about:blank")

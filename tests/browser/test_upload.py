@@ -140,3 +140,28 @@ def test_uploads_work_when_the_csrf_cookie_is_httponly_as_in_production(
     expect(row.locator("[data-link]")).to_be_visible(timeout=30_000)
     expect(row.get_by_role("alert")).to_be_hidden()
     assert sha256(Path(Video.objects.get().original.path)) == sha256(clip_540p)
+
+
+@pytest.mark.parametrize("width", [1366, 360])
+def test_a_finished_upload_follows_its_conversion_on_the_page(page, live_server, login, uploader, clip_540p, width):
+    """An editor who stays on the upload page sees the recording's state move on (waiting, converting, ready) in
+    its row, as the recordings list does (media/admin/status.js), instead of the state it had when the upload
+    ended."""
+    page.set_viewport_size({"width": width, "height": 800})
+    login(page, live_server, "tuan", "demo12345")
+    page.goto(UPLOAD_PAGE)
+    page.get_by_label(re.compile("Choose recordings|Chọn bản ghi")).set_input_files(str(clip_540p))
+    row = page.locator(".media-upload__item")
+    expect(row.locator("[data-link]")).to_be_visible()
+    status = row.locator("[data-status]")
+    expect(status).to_contain_text(vi("Waiting to be processed"))
+
+    video = Video.objects.get()
+    Video.objects.filter(pk=video.pk).update(state=State.PROCESSING, progress=56.0)
+    expect(status).to_contain_text(vi("Processing"), timeout=15_000)
+    expect(status).to_contain_text("56")
+    expect(row.locator("progress")).to_have_count(1)  # the row's own bar; the state gives the percentage
+    Video.objects.filter(pk=video.pk).update(state=State.READY, progress=100.0)
+    expect(status).to_contain_text(vi("Ready"), timeout=15_000)
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{overflow} px sideways at {width} px"

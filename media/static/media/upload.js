@@ -246,6 +246,22 @@
       this.el.status.textContent = text;
     }
 
+    // "Uploaded. Processing: <state>", the state a cell that the admin's status.js keeps up to date (being saved
+    // to storage, waiting, 56 %, ready), so that an editor who stays on this page sees the conversion end here.
+    showState(video) {
+      const marker = '\u2063';
+      const [before, after] = format(texts.done, { state: marker }).split(marker);
+      const cell = document.createElement('span');
+      cell.dataset.videoId = String(video.id);
+      cell.dataset.videoState = video.state;
+      cell.dataset.videoBar = 'off';
+      const label = document.createElement('span');
+      label.dataset.videoLabel = '';
+      label.textContent = video.state_label;
+      cell.appendChild(label);
+      this.el.status.replaceChildren(before || '', cell, after || '');
+    }
+
     announce(text) {
       live.textContent = text;
     }
@@ -446,7 +462,7 @@
       this.setPhase('done');
       this.el.title.readOnly = true;
       this.el.progress.value = 100;
-      this.setStatus(format(texts.done, { state: video.state_label }));
+      this.showState(video);
       this.el.link.href = video.admin_url;
       this.el.done.hidden = false;
       this.showError(video.state === 'failed' ? video.error : '');
