@@ -11,6 +11,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def percentile(values: list[float], share: float) -> float:
+    """Linear interpolation between the closest ranks (numpy's default)."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def pin_cores(cores: int) -> list[int]:
     """Run on the first `cores` CPUs we may use (child processes, ffmpeg or osmem-server, inherit the mask)."""
     available = sorted(os.sched_getaffinity(0))

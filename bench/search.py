@@ -52,7 +52,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != BENCH_DIR]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import busy_seconds, pin_cores, setup_django  # noqa: E402
+from bench.common import busy_seconds, percentile, pin_cores, setup_django  # noqa: E402
 
 TARGETS = {
     "database_api_p95_ms": 150.0,  # the database fallback, through the API, on 2 cores
@@ -308,17 +308,6 @@ class CpuWatch:
 
     def _ours(self) -> float:
         return process_cpu_seconds(os.getpid()) + sum(process_cpu_seconds(pid) for pid in self.pids())
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass

@@ -49,7 +49,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import busy_seconds  # noqa: E402
+from bench.common import busy_seconds, percentile  # noqa: E402
 
 STACK_JSON = ROOT / "var" / "stack" / "stack.json"
 PYTHON = sys.executable
@@ -113,17 +113,6 @@ print("BENCH-JSON:" + json.dumps({
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 # --- the stack ---------------------------------------------------------------------------------------------
