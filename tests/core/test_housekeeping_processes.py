@@ -28,7 +28,7 @@ from django.db import connection
 import pytest
 
 from tests.media.processes import child_named, gone_within
-from tests.media.samples import ffmpeg, lecture
+from tests.media.samples import long_lecture
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_TEST_URL = "redis://127.0.0.1:6379/7"
@@ -76,12 +76,7 @@ def redis_db() -> Iterator[Any]:
 
 @pytest.fixture(scope="module")
 def long_recording(tmp_path_factory) -> Path:
-    """Two minutes of picture and sound, made in a fraction of a second: a 2 s clip repeated by copying."""
-    folder = tmp_path_factory.mktemp("long-recording")
-    short = lecture(folder / "short.mp4", size="320x180", seconds=2)
-    path = folder / "bai-giang-dai.mp4"
-    ffmpeg("-stream_loop", "59", "-i", str(short), "-c", "copy", "-movflags", "+faststart", str(path))
-    return path
+    return long_lecture(tmp_path_factory.mktemp("long-recording"))
 
 
 class Site:

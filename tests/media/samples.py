@@ -43,6 +43,15 @@ def lecture(
     return path
 
 
+def long_lecture(folder: Path) -> Path:
+    """Two minutes of picture and sound, made in a fraction of a second: a 2 s clip repeated by copying (for tests
+    whose conversion must still be running when they act on its worker)."""
+    short = lecture(folder / "short.mp4", size="320x180", seconds=2)
+    path = folder / "bai-giang-dai.mp4"
+    ffmpeg("-stream_loop", "59", "-i", str(short), "-c", "copy", "-movflags", "+faststart", str(path))
+    return path
+
+
 def audio_only(path: Path, seconds: int = 4, frequency: int = 220) -> Path:
     """A recording with no picture (a tone, AAC)."""
     ffmpeg("-f", "lavfi", "-i", f"sine=frequency={frequency}:duration={seconds}", "-c:a", "aac", str(path))
