@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -89,6 +90,17 @@ class StackSession(requests.Session):
         """What the portal's scripts send with a JSON request: the CSRF token and a same-origin Origin."""
         origin = self.base_url.rstrip("/")
         return {"X-CSRFToken": self.cookies.get("csrftoken", ""), "Origin": origin, "Referer": origin + "/"}
+
+    def ffprobe(self, url: str, entries: str = "stream=codec_type,codec_name,width,height") -> Any:
+        """ffprobe reading `url` (a master playlist) as a player with this session would: its session cookie on
+        every request (the signed segment addresses are bound to it); none when anonymous. Self-signed TLS:
+        ffprobe does not verify certificates by default."""
+        cookie = self.cookies.get("sessionid")
+        headers = ["-headers", f"Cookie: sessionid={cookie}\r\n"] if cookie else []
+        return subprocess.run(
+            ["ffprobe", "-v", "error", *headers, "-show_entries", entries, "-of", "json", urljoin(self.base_url, url)],
+            capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
 
     def login(self, username: str, password: str, **kwargs: Any) -> requests.Response:
         form = self.get("/dang-nhap/")

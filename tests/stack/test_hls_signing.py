@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import re
-import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -170,16 +169,9 @@ def test_a_user_whose_access_is_withdrawn_gets_no_fresh_signature(https, recordi
 def test_ffprobe_plays_the_master_with_the_session(stack, https, recording):
     viewer = https("viewer")
     master = urljoin(stack["url"], f"/media/v/{recording['key']}/master.m3u8")
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-headers", f"Cookie: sessionid={viewer.cookies['sessionid']}\r\n",
-         "-show_entries", "stream=codec_type,codec_name,height", "-of", "json", master],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    probe = viewer.ffprobe(master)
     assert probe.returncode == 0, probe.stderr[-2000:]
     streams = json.loads(probe.stdout)["streams"]
     assert {stream["codec_type"] for stream in streams} == {"video", "audio"}, streams
-    anonymous = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", master],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    anonymous = https().ffprobe(master)
     assert anonymous.returncode != 0 or json.loads(anonymous.stdout or "{}").get("streams") in (None, [])

@@ -306,11 +306,7 @@ def test_an_upload_is_converted_by_an_rq_worker(stack, converted, stack_db):
 def test_the_converted_recording_plays_over_hls_with_a_session(stack, converted):
     editor = converted["editor"]
     master = urljoin(stack["url"], f"/media/v/{converted['key']}/master.m3u8")
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-headers", f"Cookie: sessionid={editor.cookies['sessionid']}\r\n",
-         "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "json", master],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    probe = editor.ffprobe(master)
     assert probe.returncode == 0, probe.stderr[-2000:]
     streams = json.loads(probe.stdout)["streams"]
     kinds = {stream["codec_type"] for stream in streams}
@@ -324,11 +320,7 @@ def test_a_viewer_plays_a_demo_recording_from_the_object_store(stack, https, sta
     (key,) = _one(stack_db, "SELECT key FROM media_video WHERE state = 'ready' ORDER BY id LIMIT 1")
     viewer = https("viewer")
     master = urljoin(stack["url"], f"/media/v/{key}/master.m3u8")
-    probe = subprocess.run(
-        ["ffprobe", "-v", "error", "-headers", f"Cookie: sessionid={viewer.cookies['sessionid']}\r\n",
-         "-show_entries", "stream=codec_type", "-of", "json", master],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
+    probe = viewer.ffprobe(master)
     assert probe.returncode == 0, probe.stderr[-2000:]
     assert {stream["codec_type"] for stream in json.loads(probe.stdout)["streams"]} == {"video", "audio"}
     assert https().get(master, allow_redirects=False).status_code in (302, 403, 404)
