@@ -69,19 +69,21 @@ def serve_media(request: HttpRequest, path: str) -> HttpResponseBase:
     path = posixpath.normpath(path).lstrip("/")
     if not path.startswith(IMAGE_MEDIA_PREFIXES):
         raise Http404
-    # Through the storage, which is the local MEDIA_ROOT or a bucket (S3): nginx fetches the file from either.
+    if settings.SERVE_MEDIA_WITH == "x-accel":
+        # nginx fetches the file from MEDIA_ROOT or the bucket and answers 404 itself when there is none: asking
+        # the storage first would cost a request to the bucket for every picture of every page.
+        response = HttpResponse()
+        response["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + quote(path, safe="/")
+        content_type, _ = mimetypes.guess_type(posixpath.basename(path))
+        response["Content-Type"] = content_type or "application/octet-stream"
+        return response
+    # Through the storage, which is the local MEDIA_ROOT or a bucket (S3).
     try:
         exists = default_storage.exists(path)
     except Exception as exc:  # SuspiciousFileOperation on "../"
         raise Http404 from exc
     if not exists:
         raise Http404
-    if settings.SERVE_MEDIA_WITH == "x-accel":
-        response = HttpResponse()
-        response["X-Accel-Redirect"] = settings.SERVE_MEDIA_ACCEL_PREFIX + quote(path, safe="/")
-        content_type, _ = mimetypes.guess_type(posixpath.basename(path))
-        response["Content-Type"] = content_type or "application/octet-stream"
-        return response
     file_response = FileResponse(default_storage.open(path, "rb"), filename=posixpath.basename(path))
     file_response["Cache-Control"] = "private, max-age=3600"
     return file_response

@@ -264,6 +264,10 @@ def test_outputs_and_images_in_the_bucket_are_sent_by_nginx_after_the_check_or_b
     settings.SERVE_MEDIA_WITH = "x-accel"
     accel = client.get(f"/media/{image}")
     assert accel.status_code == 200 and accel["X-Accel-Redirect"] == f"/protected-media/{image}"
+    # Behind nginx the bucket is not asked whether a picture exists (a request to it for every picture of every
+    # page): nginx fetches it and answers 404 itself, never cached (tests/stack).
+    missing = client.get("/media/original_images/no-such.jpg")
+    assert missing["X-Accel-Redirect"] == "/protected-media/original_images/no-such.jpg"
     settings.SERVE_MEDIA_WITH = "django"
     sent = client.get(f"/media/{image}")
     assert sent.status_code == 200 and b"".join(sent.streaming_content).endswith(b"a picture")  # type: ignore[attr-defined]
