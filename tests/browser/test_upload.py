@@ -11,6 +11,7 @@ from django.contrib.auth.models import Permission
 from django.utils import translation
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
 from media.models import UploadSession, Video
@@ -165,3 +166,5 @@ def test_a_finished_upload_follows_its_conversion_on_the_page(page, live_server,
     expect(status).to_contain_text(vi("Ready"), timeout=15_000)
     overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{overflow} px sideways at {width} px"
+    serious = [v for v in Axe().run(page).response["violations"] if v["impact"] in {"serious", "critical"}]
+    assert [v["id"] for v in serious] == [], [(v["id"], [n["target"] for n in v["nodes"]]) for v in serious]
